@@ -1,0 +1,62 @@
+# factcheck: two commands on a fresh clone.
+#   make demo   set up everything and serve http://127.0.0.1:8000 with demo data
+#   make test   set up everything and run the whole suite
+PYTHON_VERSION := $(shell cat .python-version)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint fmt install serve bench clean
+
+$(PY):
+	@interp=""; \
+	for cand in "python$(PYTHON_VERSION)" python3; do \
+	  if command -v $$cand >/dev/null 2>&1 && $$cand -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then interp=$$cand; break; fi; \
+	done; \
+	if [ -z "$$interp" ] && command -v pyenv >/dev/null 2>&1; then \
+	  v=$$(pyenv versions --bare | grep -E '^$(PYTHON_VERSION)(\.|$$)' | tail -n 1); \
+	  [ -n "$$v" ] && interp="$$(pyenv root)/versions/$$v/bin/python"; \
+	fi; \
+	if [ -z "$$interp" ]; then echo "factcheck needs Python >= $(PYTHON_VERSION); none found (try pyenv install $(PYTHON_VERSION))." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$($$interp --version)"; \
+	$$interp -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loaddemo
+	@echo ""
+	@echo "  factcheck is running on http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password: demo): alice, bob (reviewers), erin (editor), rita (researcher), admin (superuser)"
+	@echo ""
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+serve: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers 3
+
+bench: install
+	$(PY) benchmarks/export.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3* staticfiles

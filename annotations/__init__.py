@@ -1,0 +1,1 @@
+"""The factcheck domain app: articles, claims, sources, verdicts and their workflow."""

@@ -1,0 +1,3 @@
+"""JSON API routes (v1)."""
+
+urlpatterns: list = []

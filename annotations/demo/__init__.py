@@ -1,0 +1,1 @@
+"""Demo content for `manage.py loaddemo`: original articles written for this project."""

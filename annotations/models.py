@@ -1,0 +1,497 @@
+"""The data model (ARCHITECTURE §3): projects and roles, rating scales, articles and their
+sentences, claims, sources, verdicts and the append-only event log.
+
+Invariants a database can hold live here as constraints; rules that need the article text or
+the workflow live in `services.py`. No business logic in `save()`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+
+from .querysets import (
+    ArticleQuerySet,
+    ClaimQuerySet,
+    EventQuerySet,
+    ProjectQuerySet,
+    SourceQuerySet,
+    VerdictQuerySet,
+)
+from .workflow import Role, Status
+
+HTTP_URL = Q(url__startswith="http://") | Q(url__startswith="https://")
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles are per project, through Membership."""
+
+    class Meta:
+        db_table = "factcheck_user"
+
+
+class RatingScale(models.Model):
+    """A versioned list of rating labels. Never edited once a verdict uses it: make a new version."""
+
+    slug = models.SlugField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="ratingscale_unique_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ratingscale_version_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    def claimreview_bounds(self) -> tuple[int, int] | None:
+        """Return (worst, best) ClaimReview rating numbers, or None if no label is on-axis."""
+        numbers = [lb.claimreview_rating for lb in self.labels.all() if lb.ordinal is not None]
+        numbers = [n for n in numbers if n is not None]
+        return (min(numbers), max(numbers)) if numbers else None
+
+
+class FeverClass(models.TextChoices):
+    SUPPORTS = "SUPPORTS"
+    REFUTES = "REFUTES"
+    NOT_ENOUGH_INFO = "NOT ENOUGH INFO"
+
+
+class AveritecClass(models.TextChoices):
+    SUPPORTED = "Supported"
+    REFUTED = "Refuted"
+    NOT_ENOUGH_EVIDENCE = "Not Enough Evidence"
+    CONFLICTING = "Conflicting Evidence/Cherrypicking"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    REFUTES = "refutes", "Refutes"
+    CONTEXT = "context", "Context"
+
+
+class RatingLabel(models.Model):
+    """One rating of a scale, with its mappings to research vocabularies."""
+
+    Fever = FeverClass
+    Averitec = AveritecClass
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="labels")
+    slug = models.SlugField(max_length=64)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    colour = models.CharField(max_length=7, default="#888888", help_text="#rrggbb")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Display order.")
+    ordinal = models.SmallIntegerField(
+        null=True, blank=True, help_text="Position on the truth axis; empty for off-axis labels."
+    )
+    truth_score = models.FloatField(null=True, blank=True)
+    fever = models.CharField(max_length=20, choices=Fever.choices, blank=True)
+    averitec = models.CharField(max_length=40, choices=Averitec.choices, blank=True)
+    claimreview_rating = models.SmallIntegerField(
+        null=True, blank=True, help_text="ClaimReview ratingValue; only for on-axis labels."
+    )
+
+    class Meta:
+        ordering = ["scale", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "slug"], name="ratinglabel_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(truth_score__isnull=True) | Q(truth_score__gte=0, truth_score__lte=1),
+                name="ratinglabel_truth_score_0_1",
+            ),
+            models.CheckConstraint(
+                condition=Q(ordinal__isnull=False) | Q(claimreview_rating__isnull=True),
+                name="ratinglabel_offaxis_has_no_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="ratinglabel_colour_hex"
+            ),
+            models.CheckConstraint(
+                condition=Q(fever__in=["", *FeverClass.values]), name="ratinglabel_fever_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(averitec__in=["", *AveritecClass.values]),
+                name="ratinglabel_averitec_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_on_axis(self) -> bool:
+        return self.ordinal is not None
+
+
+class Project(models.Model):
+    """A workspace: its articles, members and rating scale."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    organisation_name = models.CharField(max_length=200, blank=True)
+    organisation_url = models.URLField(blank=True)
+    methodology_url = models.URLField(blank=True)
+    corrections_policy_url = models.URLField(blank=True)
+    rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="+")
+    required_verdicts = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Independent verdicts a claim needs before an editor decides (double review).",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(required_verdicts__gte=1, required_verdicts__lte=5),
+                name="project_required_verdicts_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("project_detail", kwargs={"slug": self.slug})
+
+
+class Membership(models.Model):
+    """A user's role in one project, and the pseudonym exports use for them."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    pseudonym = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique_user"),
+            models.UniqueConstraint(
+                fields=["project", "pseudonym"], name="membership_unique_pseudonym"
+            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="membership_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} in {self.project}"
+
+
+class Article(models.Model):
+    """A news article as canonical plain text (see `text.canonical_text`). Immutable once claimed."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="articles")
+    title = models.CharField(max_length=500)
+    url = models.URLField(max_length=2000, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "text_sha256"], name="article_unique_text_per_project"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "url"],
+                condition=~Q(url=""),
+                name="article_unique_url_per_project",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
+            models.CheckConstraint(condition=Q(url="") | HTTP_URL, name="article_url_http"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("article_annotate", kwargs={"pk": self.pk})
+
+
+class Sentence(models.Model):
+    """A sentence of an article with its check-worthiness score; derived on import."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sentences")
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    score = models.FloatField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["article", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "index"], name="sentence_unique_index"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sentence_start_lt_end"),
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="sentence_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.index} [{self.start}:{self.end}]"
+
+
+class Claim(models.Model):
+    """A span of an article's text that makes a checkable claim. Offsets are code points."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    prefix = models.CharField(max_length=32, blank=True)
+    suffix = models.CharField(max_length=32, blank=True)
+    statement = models.TextField(blank=True, help_text="The claim, normalised as a sentence.")
+    claimant = models.CharField(max_length=200, blank=True)
+    claim_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "start", "end", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_start_lt_end"),
+            models.CheckConstraint(
+                condition=Q(
+                    end=models.ExpressionWrapper(
+                        F("start") + Length("quote"), output_field=models.IntegerField()
+                    )
+                ),
+                name="claim_quote_length_matches_span",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"], name="claim_unique_span_per_article"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"“{self.quote[:60]}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("article_annotate", kwargs={"pk": self.article_id}) + f"#claim-{self.pk}"
+
+
+class Source(models.Model):
+    """A piece of evidence for or against a claim."""
+
+    Stance = Stance
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sources")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    accessed_at = models.DateField(null=True, blank=True)
+    archived_url = models.URLField(max_length=2000, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=HTTP_URL, name="source_url_http"),
+            models.CheckConstraint(
+                condition=Q(archived_url="")
+                | Q(archived_url__startswith="http://")
+                | Q(archived_url__startswith="https://"),
+                name="source_archived_url_http",
+            ),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="source_stance_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class Verdict(models.Model):
+    """A reviewer's rating of a claim with an explanation; moves through `workflow.TRANSITIONS`.
+
+    `explanation` is the Markdown the reviewer wrote (never rendered raw); `explanation_html` is
+    its rendering through `sanitize.render_markdown`, the only form pages and exports show.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="verdicts"
+    )
+    rating = models.ForeignKey(RatingLabel, on_delete=models.PROTECT, related_name="+")
+    explanation = models.TextField(blank=True)
+    explanation_html = models.TextField(blank=True)
+    no_source_reason = models.TextField(
+        blank=True, help_text="Why no public source can be cited (instead of citing one)."
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="cited_by")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True, help_text="The editor's last note when returning.")
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    correction_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = VerdictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(status=Status.APPROVED),
+                name="verdict_one_approved_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="verdict_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="verdict_version_gte_1"),
+            models.CheckConstraint(
+                condition=~Q(status__in=[Status.APPROVED, Status.SUPERSEDED])
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="verdict_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("reviewer")),
+                name="verdict_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(supersedes__isnull=True) | ~Q(correction_note=""),
+                name="verdict_correction_has_note",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating} by {self.reviewer} ({self.status}, v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return self.claim.get_absolute_url()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+class Event(models.Model):
+    """One change, appended and never updated or deleted by the app (the audit history)."""
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=20)
+    target_id = models.PositiveBigIntegerField()
+    # Plain ids, not foreign keys: history outlives a deleted claim and is never rewritten.
+    claim_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
+    verdict_id = models.PositiveBigIntegerField(null=True, blank=True)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    note = models.TextField(blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"], name="event_target")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_type}"
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 of the key is stored; the key is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(
+        max_length=12, help_text="The key's first characters, to tell tokens apart."
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class LoginFailure(models.Model):
+    """A failed sign-in, kept for a while to throttle guessing across all app processes."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,97 @@
+"""Non-trivial reads: querysets shaped for one screen or endpoint, with their related rows
+fetched up front so the number of queries does not grow with the data.
+
+Visibility rules that depend on the workflow live here too: a verdict in draft or returned is
+private to its author; with independent double review a reviewer sees other reviewers'
+submitted verdicts on a claim only once their own is submitted.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from . import permissions
+from .models import Article, Claim, Event, Project, Verdict
+from .workflow import Status
+
+PRIVATE = (Status.DRAFT, Status.RETURNED)
+
+
+def verdict_visibility(user, project: Project) -> Q:
+    """Return a Q over Verdict that keeps only the verdicts `user` may read in `project`."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    mine = Q(reviewer=user)
+    others_public = ~Q(status__in=PRIVATE)
+    if project.required_verdicts > 1 and not permissions.can_review(user, project):
+        # Independent review: others' verdicts stay hidden until I have submitted mine.
+        my_submitted = Verdict.objects.filter(
+            claim=OuterRef("claim"),
+            reviewer=user,
+            status__in=[Status.SUBMITTED, Status.APPROVED, Status.SUPERSEDED],
+        )
+        others_public &= Q(Exists(my_submitted)) | Q(
+            status__in=[Status.APPROVED, Status.SUPERSEDED]
+        )
+    return mine | others_public
+
+
+def visible_verdicts(user, project: Project) -> QuerySet[Verdict]:
+    return Verdict.objects.filter(claim__article__project=project).filter(
+        verdict_visibility(user, project)
+    )
+
+
+def article_with_claims(*, article_id: int, user) -> Article:
+    """Return an article the user may see, with sentences, claims, sources and visible verdicts.
+
+    A constant number of queries whatever the number of claims.
+    """
+    article = (
+        Article.objects.visible_to(user).select_related("project__rating_scale").get(pk=article_id)
+    )
+    project = article.project
+    verdicts = (
+        Verdict.objects.filter(verdict_visibility(user, project))
+        .select_related("rating", "reviewer", "approved_by")
+        .prefetch_related("sources")
+        .order_by("created_at", "pk")
+    )
+    claims = Claim.objects.select_related("created_by").prefetch_related(
+        "sources", Prefetch("verdicts", queryset=verdicts)
+    )
+    return (
+        Article.objects.select_related("project__rating_scale")
+        .prefetch_related("sentences", Prefetch("claims", queryset=claims))
+        .get(pk=article.pk)
+    )
+
+
+def review_queue_for(
+    *,
+    user,
+    project: Project,
+    article_id: int | None = None,
+    reviewer_id: int | None = None,
+    rating: str | None = None,
+) -> QuerySet[Verdict]:
+    """Return the submitted verdicts of `project` awaiting an editor, oldest submission first."""
+    queryset = (
+        Verdict.objects.awaiting_approval()
+        .filter(claim__article__project=project)
+        .select_related("claim__article", "rating", "reviewer", "supersedes__rating")
+        .prefetch_related("sources")
+        .order_by("submitted_at", "pk")
+    )
+    if article_id is not None:
+        queryset = queryset.filter(claim__article_id=article_id)
+    if reviewer_id is not None:
+        queryset = queryset.filter(reviewer_id=reviewer_id)
+    if rating:
+        queryset = queryset.filter(rating__slug=rating)
+    return queryset
+
+
+def claim_history(*, claim_id: int) -> QuerySet[Event]:
+    """Return every event of a claim and its verdicts and sources, oldest first."""
+    return Event.objects.filter(claim_id=claim_id).select_related("actor").order_by("at", "pk")

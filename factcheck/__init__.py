@@ -1,0 +1,1 @@
+"""Project configuration for factcheck: settings, root URLconf, WSGI/ASGI entry points. No domain code."""
