@@ -1,9 +1,9 @@
-"""HTML views: function-based, each parses the request, calls one service or selector, renders."""
+"""Reviewer-facing pages: dashboard, project page, the annotation workspace."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 
-from .models import Article, Project
+from ..models import Article, Project
 
 
 @login_required
