@@ -258,6 +258,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
     claims = list(article.claims.all())
     sentences = list(article.sentences.all())
     states = {c.pk: claim_state(c) for c in claims}
+    spans = {(c.start, c.end) for c in claims}
     labels = list(project.rating_scale.labels.all())
     selected = None
     if claim_id is None:
@@ -270,7 +271,11 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "project": project,
         "segments": build_segments(article.text, sentences, claims, states),
         "claims": [(c, *states[c.pk]) for c in claims],
-        "suggested": [s for s in sentences if s.score >= text.SUGGEST_THRESHOLD],
+        "suggested": [
+            (s, article.text[s.start : s.end], (s.start, s.end) in spans)
+            for s in sentences
+            if s.score >= text.SUGGEST_THRESHOLD
+        ],
         "labels": labels,
         "can_annotate": permissions.can_annotate(user, project),
         "selected": selected,
@@ -291,9 +296,16 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             "source_form": forms.get("source") or SourceForm(prefix="source"),
             "verdict_form": forms.get("verdict") or _verdict_form_for(selected, mine, labels),
             "verdict_editable": mine is None or mine.status in (Status.DRAFT, Status.RETURNED),
-            "history": list(selectors.claim_history(claim_id=selected.pk)),
+            "history": [
+                _labelled(event) for event in selectors.claim_history(claim_id=selected.pk)
+            ],
         }
     return render(request, "annotations/article_annotate.html", context, status=status)
+
+
+def _labelled(event):
+    event.label = event.action.replace("_", " ")
+    return event
 
 
 @login_required
