@@ -2,6 +2,35 @@
 `editorial` (queue, history, corrections), `account` (tokens, password). Function-based views
 that parse the request, call one service or selector and render."""
 
+from .account import account, token_create, token_created, token_revoke
+from .editorial import (
+    claim_history,
+    rating_styles,
+    review_queue,
+    verdict_approve,
+    verdict_correct,
+    verdict_detail,
+    verdict_return,
+    verdict_submit,
+    verdict_withdraw,
+)
 from .reviewer import article_annotate, dashboard, project_detail
 
-__all__ = ["article_annotate", "dashboard", "project_detail"]
+__all__ = [
+    "account",
+    "article_annotate",
+    "claim_history",
+    "dashboard",
+    "project_detail",
+    "rating_styles",
+    "review_queue",
+    "token_create",
+    "token_created",
+    "token_revoke",
+    "verdict_approve",
+    "verdict_correct",
+    "verdict_detail",
+    "verdict_return",
+    "verdict_submit",
+    "verdict_withdraw",
+]
