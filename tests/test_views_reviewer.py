@@ -180,7 +180,9 @@ def test_project_page_lists_articles_in_bounded_queries(
     client_for, django_assert_max_num_queries, project, reviewer
 ):
     for n in range(30):
-        article = make_article(project=project, creator=reviewer, title=f"A{n}", text=f"{n} rose 5%.")
+        article = make_article(
+            project=project, creator=reviewer, title=f"A{n}", text=f"{n} rose 5%."
+        )
         make_claim(article=article, user=reviewer, quote="rose 5%")
     client = client_for(reviewer)
     with django_assert_max_num_queries(10):
@@ -478,7 +480,9 @@ def test_submitting_without_sources_keeps_nothing_and_says_what_to_add(
 def test_script_in_an_explanation_is_rendered_harmless(client_for, reviewer, article):
     claim = make_claim(article=article, user=reviewer)
     client = client_for(reviewer)
-    verdict_post(client, claim, explanation="**Low**<script>alert('x')</script><img src=x onerror=alert(1)>")
+    verdict_post(
+        client, claim, explanation="**Low**<script>alert('x')</script><img src=x onerror=alert(1)>"
+    )
     verdict = Verdict.objects.get(claim=claim)
     assert "<script" not in verdict.explanation_html
     assert "onerror" not in verdict.explanation_html
