@@ -8,7 +8,7 @@ submitted verdicts on a claim only once their own is submitted.
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from . import permissions
@@ -76,7 +76,11 @@ def review_queue_for(
     reviewer_id: int | None = None,
     rating: str | None = None,
 ) -> QuerySet[Verdict]:
-    """Return the submitted verdicts of `project` awaiting an editor, oldest submission first."""
+    """Return the submitted verdicts of `project` awaiting an editor, oldest submission first.
+
+    A claim that already has an approved verdict is decided: its other independent verdicts
+    leave the queue (they keep their status); only corrections of it still wait here.
+    """
     queryset = (
         Verdict.objects.awaiting_approval()
         .filter(claim__article__project=project)
@@ -84,6 +88,7 @@ def review_queue_for(
         .prefetch_related("sources")
         .order_by("submitted_at", "pk")
     )
+    queryset = queryset.exclude(_decided_claim())
     if article_id is not None:
         queryset = queryset.filter(claim__article_id=article_id)
     if reviewer_id is not None:
@@ -184,3 +189,40 @@ def awaiting_approval_counts(*, user, projects: list[Project]) -> dict[int, int]
         .values_list("claim__article__project_id", "n")
     )
     return {pk: 0 for pk in editable} | dict(rows)
+
+
+def _decided_claim() -> Q:
+    """Return a Q over Verdict: not a correction, and its claim already has an approved verdict."""
+    approved = Verdict.objects.filter(claim=OuterRef("claim"), status=Status.APPROVED)
+    return Q(supersedes__isnull=True) & Q(Exists(approved))
+
+
+def review_queue_claim_ids(queue: QuerySet[Verdict]) -> QuerySet:
+    """Return the claim ids of a review queue, the claim waiting longest first.
+
+    The editor decides claim by claim (with double review a claim has several verdicts), so the
+    queue page paginates these ids and then fetches every queued verdict of the page's claims.
+    """
+    return (
+        queue.order_by()
+        .values("claim_id")
+        .annotate(first_submitted=Min("submitted_at"), first_pk=Min("pk"))
+        .order_by("first_submitted", "first_pk")
+    )
+
+
+def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
+    """Return `claim_history` without the events of verdicts `user` may not read yet.
+
+    Others' drafts stay private and, with double review, a reviewer does not see another
+    reviewer's verdict (its rating in the history included) before submitting their own.
+    Editors and admins also see returned verdicts being revised, since they returned them.
+    """
+    project = claim.article.project
+    readable = verdict_visibility(user, project)
+    if permissions.can_review(user, project):
+        readable |= ~Q(status=Status.DRAFT)
+    verdict_ids = Verdict.objects.filter(claim=claim).filter(readable).values("pk")
+    return claim_history(claim_id=claim.pk).filter(
+        Q(verdict_id__isnull=True) | Q(verdict_id__in=verdict_ids)
+    )

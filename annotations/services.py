@@ -731,6 +731,11 @@ def approve_verdict(
 
     Locks the verdict and then the claim's other verdicts, so two editors approving at once
     serialise: the second sees the new status and gets InvalidTransition.
+
+    With double review (`Project.required_verdicts` > 1) a claim's first verdict is approved only
+    once that many reviewers have submitted independently; the others are then marked decided
+    (`_record_claim_decided`). A correction needs no new independent verdicts: the claim was
+    decided already, and the correction itself still needs an editor who did not write it.
     """
     verdict = _lock_verdict(verdict_id, editor)
     _check_version(verdict, version)
@@ -738,7 +743,7 @@ def approve_verdict(
     claim = verdict.claim
     project = claim.article.project
     siblings = list(Verdict.objects.select_for_update().filter(claim=claim).exclude(pk=verdict.pk))
-    if project.required_verdicts > 1:
+    if project.required_verdicts > 1 and verdict.supersedes_id is None:
         independent = {
             v.reviewer_id for v in siblings if v.status in (Status.SUBMITTED, Status.APPROVED)
         } | {verdict.reviewer_id}
@@ -783,7 +788,34 @@ def approve_verdict(
         to_status=after,
         note=_plain(note, field="note", max_length=5000),
     )
+    _record_claim_decided(verdict=verdict, editor=editor, siblings=siblings)
     return verdict
+
+
+def _record_claim_decided(*, verdict: Verdict, editor: User, siblings: list[Verdict]) -> None:
+    """Note on each other submitted verdict of the claim that the editor chose `verdict`.
+
+    Independent verdicts that were not chosen keep their status (they stay in the record and in
+    exports, e.g. for agreement studies); `selectors.review_queue_for` leaves them out of the
+    queue while the claim has an approved verdict. Called inside `approve_verdict`'s transaction
+    with the siblings it already locked. Corrections are not independent verdicts: approving
+    one decides nothing new about the others.
+    """
+    if verdict.supersedes_id is not None:
+        return
+    for other in siblings:
+        if other.status != Status.SUBMITTED or other.supersedes_id is not None:
+            continue
+        record_event(
+            project_id=verdict.claim.article.project_id,
+            actor=editor,
+            action="claim_decided",
+            target=other,
+            claim_id=verdict.claim_id,
+            verdict_id=other.pk,
+            note=f"The editor approved verdict #{verdict.pk} for this claim; this verdict "
+            "stays on record but leaves the queue.",
+        )
 
 
 @transaction.atomic

@@ -21,4 +21,27 @@ urlpatterns = [
     path("claims/<int:pk>/sources/", views.source_add, name="source_add"),
     path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
     path("ratings/<int:pk>.css", views.rating_styles, name="rating_styles"),
+    # Editorial workflow (views/editorial.py) and the account page (views/account.py).
+    path("projects/<slug:slug>/queue/", views.review_queue, name="review_queue"),
+    path("verdicts/<int:pk>/", views.verdict_detail, name="verdict_detail"),
+    path("verdicts/<int:pk>/approve/", views.verdict_approve, name="verdict_approve"),
+    path("verdicts/<int:pk>/return/", views.verdict_return, name="verdict_return"),
+    path("verdicts/<int:pk>/submit/", views.verdict_submit, name="verdict_submit"),
+    path("verdicts/<int:pk>/withdraw/", views.verdict_withdraw, name="verdict_withdraw"),
+    path("verdicts/<int:pk>/correct/", views.verdict_correct, name="verdict_correct"),
+    path("claims/<int:pk>/history/", views.claim_history, name="claim_history"),
+    path("account/", views.account, name="account"),
+    path("account/tokens/", views.token_create, name="account_token_create"),
+    path("account/tokens/new/", views.token_created, name="account_token_created"),
+    path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="account_token_revoke"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
 ]

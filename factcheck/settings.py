@@ -115,7 +115,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+    # The test database is a file as well: an in-memory (shared-cache) database answers a second
+    # writer with "table is locked" at once instead of waiting, so tests of concurrent writers
+    # would not exercise the locking production relies on.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("SQLITE_TEST_NAME") or str(BASE_DIR / "db.sqlite3.test")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------

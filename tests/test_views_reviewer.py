@@ -304,7 +304,7 @@ def test_annotation_page_marks_suggested_sentences_with_their_reasons(
 def test_rating_stylesheet_sets_each_label_colour(client, project):
     response = client.get(reverse("rating_styles", kwargs={"pk": project.rating_scale_id}))
     assert response["Content-Type"].startswith("text/css")
-    assert ".rating-false { --rating: #b3261e; }" in response.content.decode()
+    assert ".rating-false { --rating: #b3261e; --rating-fg: #ffffff; }" in response.content.decode()
 
 
 def test_annotation_page_of_another_project_is_404(client_for, outsider, article):

@@ -2,6 +2,17 @@
 `editorial` (queue, history, corrections), `account` (tokens, password). Function-based views
 that parse the request, call one service or selector and render."""
 
+from .account import account, token_create, token_created, token_revoke
+from .editorial import (
+    claim_history,
+    review_queue,
+    verdict_approve,
+    verdict_correct,
+    verdict_detail,
+    verdict_return,
+    verdict_submit,
+    verdict_withdraw,
+)
 from .reviewer import (
     article_add,
     article_annotate,
@@ -15,13 +26,25 @@ from .reviewer import (
 )
 
 __all__ = [
+    "account",
     "article_add",
     "article_annotate",
+    "claim_history",
     "claim_update",
     "dashboard",
     "project_detail",
     "rating_styles",
+    "review_queue",
     "sentence_claim",
     "source_add",
+    "token_create",
+    "token_created",
+    "token_revoke",
+    "verdict_approve",
+    "verdict_correct",
+    "verdict_detail",
+    "verdict_return",
     "verdict_save",
+    "verdict_submit",
+    "verdict_withdraw",
 ]

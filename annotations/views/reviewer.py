@@ -356,10 +356,21 @@ def article_annotate(request, pk):
     return _render_annotate(request, pk)
 
 
+def _text_colour(hex_colour: str) -> str:
+    """Return black or white, whichever reads better on `hex_colour`."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#000000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#ffffff"
+
+
 def rating_styles(request, pk):
-    """Serve the rating colours of a scale as CSS custom properties (the CSP forbids style="")."""
+    """Serve a scale's colours as CSS custom properties on `.rating-<slug>` (--rating and
+    --rating-fg): the CSP forbids style="" attributes. Slugs are SlugFields and colours are
+    #rrggbb by a database constraint, so nothing here needs escaping."""
     labels = RatingLabel.objects.filter(scale_id=pk).only("slug", "colour")
-    rules = [f".rating-{label.slug} {{ --rating: {label.colour}; }}" for label in labels]
+    rules = [
+        f".rating-{label.slug} {{ --rating: {label.colour}; --rating-fg: {_text_colour(label.colour)}; }}"
+        for label in labels
+    ]
     response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
     response["Cache-Control"] = "public, max-age=3600"
     return response

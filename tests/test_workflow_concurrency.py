@@ -1,0 +1,88 @@
+"""Two editors deciding the same verdict at the same moment, on real parallel connections:
+exactly one decision wins, the other gets InvalidTransition, and one event is written.
+
+Each thread opens its own database connection (Django's connections are per thread) and closes
+it in `finally`. The rows are serialised by `select_for_update` on PostgreSQL and by IMMEDIATE
+transactions with a busy timeout on SQLite.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connections
+
+from annotations import services
+from annotations.exceptions import InvalidTransition
+from annotations.models import Event, Verdict
+from tests.factories import make_claim, make_verdict
+
+# serialized_rollback: the flush after a transactional test empties the tables, and the default
+# rating scale comes from a data migration that must be restored before each test.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def race(*calls):
+    """Run `calls` at once (released by a barrier); return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:  # the outcome under test
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a racing thread hung"
+    return outcomes
+
+
+@pytest.fixture
+def queued(article, reviewer):
+    claim = make_claim(article=article, user=reviewer)
+    return make_verdict(claim=claim, user=reviewer, status="submitted")
+
+
+def winners_and_losers(outcomes):
+    winners = [o for o in outcomes if isinstance(o, Verdict)]
+    losers = [o for o in outcomes if not isinstance(o, Verdict)]
+    return winners, losers
+
+
+def test_two_editors_approving_at_once_one_wins(queued, editor, editor2):
+    outcomes = race(
+        lambda: services.approve_verdict(verdict_id=queued.pk, editor=editor),
+        lambda: services.approve_verdict(verdict_id=queued.pk, editor=editor2),
+    )
+    winners, losers = winners_and_losers(outcomes)
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 1 and isinstance(losers[0], InvalidTransition), outcomes
+    assert "Cannot approve a verdict that is approved" in losers[0].message
+    verdict = Verdict.objects.get(pk=queued.pk)
+    assert verdict.status == "approved" and verdict.approved_by_id == winners[0].approved_by_id
+    assert Event.objects.filter(verdict_id=queued.pk, action="approve").count() == 1
+
+
+def test_approve_and_return_racing_one_wins(queued, editor, editor2):
+    outcomes = race(
+        lambda: services.approve_verdict(verdict_id=queued.pk, editor=editor),
+        lambda: services.return_verdict(verdict_id=queued.pk, editor=editor2, note="Redo"),
+    )
+    winners, losers = winners_and_losers(outcomes)
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert isinstance(losers[0], InvalidTransition), outcomes
+    verdict = Verdict.objects.get(pk=queued.pk)
+    assert verdict.status == winners[0].status
+    decisions = Event.objects.filter(verdict_id=queued.pk, action__in=["approve", "return"])
+    assert decisions.count() == 1
+    assert decisions.get().to_status == verdict.status
+    assert verdict.version == queued.version + 1
