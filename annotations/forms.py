@@ -23,6 +23,7 @@ class AccessibleForm(forms.Form):
     """Point every widget at its error and help text (`aria-describedby`) for screen readers."""
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             auto_id = self[name].auto_id
