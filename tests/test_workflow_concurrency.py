@@ -18,9 +18,9 @@ from annotations.exceptions import InvalidTransition
 from annotations.models import Event, Verdict
 from tests.factories import make_claim, make_verdict
 
-# serialized_rollback: the flush after a transactional test empties the tables, and the default
-# rating scale comes from a data migration that must be restored before each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: each thread needs its own committed view of the rows. The flush afterwards
+# removes the default rating scale too; the project factory recreates it on demand.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(*calls):
