@@ -3,6 +3,8 @@ a verdict with a note (j, r, Ctrl+Enter), with no CSP violation on the page."""
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.urls import reverse
 
@@ -11,8 +13,17 @@ from tests.factories import make_claim, make_verdict
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def default_rating_scale(transactional_db):
+    """Recreate the default scale: a transactional test's flush removes migration-made rows."""
+    from django.apps import apps
+
+    migration = importlib.import_module("annotations.migrations.0002_default_rating_scale")
+    migration.create_default_scale(apps, None)
 
 
 def test_editor_approves_and_returns_with_the_keyboard(
