@@ -8,10 +8,11 @@ submitted verdicts on a claim only once their own is submitted.
 
 from __future__ import annotations
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from . import permissions
-from .models import Article, Claim, Event, Project, Verdict
+from .models import Article, Claim, Event, Membership, Project, Source, Verdict
 from .workflow import Status
 
 PRIVATE = (Status.DRAFT, Status.RETURNED)
@@ -100,6 +101,94 @@ def review_queue_for(
 def claim_history(*, claim_id: int) -> QuerySet[Event]:
     """Return every event of a claim and its verdicts and sources, oldest first."""
     return Event.objects.filter(claim_id=claim_id).select_related("actor").order_by("at", "pk")
+
+
+# --- Reviewer pages (dashboard, project page) -------------------------------------------------
+
+LIVE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED)
+
+
+def articles_with_progress(*, project: Project) -> QuerySet[Article]:
+    """Return the project's articles annotated with `n_claims`, `n_approved` (claims with an
+    approved verdict) and `n_open` (claims without any live verdict), in one query."""
+    approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
+    live = Verdict.objects.filter(claim=OuterRef("pk"), status__in=LIVE_STATUSES)
+    claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    return Article.objects.filter(project=project).annotate(
+        n_claims=_count(claims),
+        n_approved=_count(claims.filter(Exists(approved))),
+        n_open=_count(claims.filter(~Exists(live))),
+    )
+
+
+def _count(subquery: QuerySet) -> Coalesce:
+    """Return the number of rows of a `.values("article")` subquery (0 when none)."""
+    return Coalesce(Subquery(subquery.annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def touched_by(user) -> Q:
+    """Return a Q over Article for the articles `user` imported or annotated."""
+    return (
+        Q(created_by=user)
+        | Q(Exists(Claim.objects.filter(article=OuterRef("pk"), created_by=user)))
+        | Q(Exists(Source.objects.filter(claim__article=OuterRef("pk"), added_by=user)))
+        | Q(Exists(Verdict.objects.filter(claim__article=OuterRef("pk"), reviewer=user)))
+    )
+
+
+def project_progress(*, projects: list[Project]) -> dict[int, dict[str, int]]:
+    """Return {project id: {claims, approved, articles, reviewed}} for `projects` in one query.
+
+    An article is fully reviewed when it has claims and every one has an approved verdict.
+    """
+    stats = {p.pk: {"claims": 0, "approved": 0, "articles": 0, "reviewed": 0} for p in projects}
+    approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
+    claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    rows = (
+        Article.objects.filter(project__in=list(stats))
+        .annotate(n_claims=_count(claims), n_approved=_count(claims.filter(Exists(approved))))
+        .values_list("project_id", "n_claims", "n_approved")
+    )
+    for project_id, n_claims, n_approved in rows:
+        entry = stats[project_id]
+        entry["articles"] += 1
+        entry["claims"] += n_claims
+        entry["approved"] += n_approved
+        entry["reviewed"] += int(n_claims > 0 and n_claims == n_approved)
+    return stats
+
+
+def my_open_verdicts(*, user) -> QuerySet[Verdict]:
+    """Return `user`'s drafts and returned verdicts, newest change first, with claim and article."""
+    return (
+        Verdict.objects.visible_to(user)
+        .filter(reviewer=user, status__in=[Status.DRAFT, Status.RETURNED])
+        .select_related("claim__article__project", "rating")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def awaiting_approval_counts(*, user, projects: list[Project]) -> dict[int, int]:
+    """Return {project id: submitted verdicts awaiting approval} for projects `user` edits."""
+    if user.is_superuser:
+        editable = [p.pk for p in projects]
+    else:
+        editable = list(
+            Membership.objects.filter(
+                user=user, project__in=projects, role__in=permissions.EDITORS
+            ).values_list("project_id", flat=True)
+        )
+    if not editable:
+        return {}
+    rows = (
+        Verdict.objects.awaiting_approval()
+        .filter(claim__article__project_id__in=editable)
+        .order_by()
+        .values("claim__article__project_id")
+        .annotate(n=Count("pk"))
+        .values_list("claim__article__project_id", "n")
+    )
+    return {pk: 0 for pk in editable} | dict(rows)
 
 
 def _decided_claim() -> Q:

@@ -61,7 +61,7 @@ class TestQueuePage:
         response = client.get(reverse("rating_styles", args=[project.rating_scale_id]))
         assert response["Content-Type"].startswith("text/css")
         label = project.rating_scale.labels.get(slug="false")
-        assert f".rating-false {{ background: {label.colour};" in response.content.decode()
+        assert f".rating-false {{ --rating: {label.colour};" in response.content.decode()
 
     def test_own_verdict_has_no_approve_button(self, client, project, editor, claim):
         mine = make_verdict(claim=claim, user=editor, status="submitted")

@@ -5,7 +5,6 @@ Pure functions: no database and no Django settings are needed (`-p no:django` wo
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -289,8 +288,7 @@ def test_spans_are_frozen():
         span.start = 3  # type: ignore[misc]
 
 
-def test_splitting_a_long_article_is_fast():
-    """Split and score a 50,000-character article in well under 100 ms."""
+def LONG_ARTICLE_POOL_TEXT() -> str:
     pool = [
         "The U.S. economy grew 3.5% in 2023, according to the Treasury.",
         "Dr. Smith said it was the highest rate since 1999!",
@@ -305,14 +303,18 @@ def test_splitting_a_long_article_is_fast():
     parts: list[str] = []
     while sum(map(len, parts)) < 50_000:
         parts.append(pool[len(parts) * 7 % len(pool)] + " ")
-    article = canonical_text("".join(parts)[:50_000])
-    best = float("inf")
-    for _ in range(3):
-        began = time.perf_counter()
-        spans = split_sentences(article)
-        best = min(best, time.perf_counter() - began)
+    return "".join(parts)[:50_000]
+
+
+def test_a_long_mixed_article_splits_into_valid_spans():
+    """A 50,000-character article of every trap at once keeps the span invariants.
+
+    (How fast it splits is measured by benchmarks/text.py, not asserted here.)
+    """
+    article = canonical_text(LONG_ARTICLE_POOL_TEXT())
+    spans = split_sentences(article)
     assert len(spans) > 1000
-    assert best < 0.1, f"splitting took {best * 1000:.0f} ms"
+    assert_span_invariants(article, spans)
 
 
 SENTENCE_ALPHABET = st.one_of(

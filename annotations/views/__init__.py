@@ -5,7 +5,6 @@ that parse the request, call one service or selector and render."""
 from .account import account, token_create, token_created, token_revoke
 from .editorial import (
     claim_history,
-    rating_styles,
     review_queue,
     verdict_approve,
     verdict_correct,
@@ -14,16 +13,30 @@ from .editorial import (
     verdict_submit,
     verdict_withdraw,
 )
-from .reviewer import article_annotate, dashboard, project_detail
+from .reviewer import (
+    article_add,
+    article_annotate,
+    claim_update,
+    dashboard,
+    project_detail,
+    rating_styles,
+    sentence_claim,
+    source_add,
+    verdict_save,
+)
 
 __all__ = [
     "account",
+    "article_add",
     "article_annotate",
     "claim_history",
+    "claim_update",
     "dashboard",
     "project_detail",
     "rating_styles",
     "review_queue",
+    "sentence_claim",
+    "source_add",
     "token_create",
     "token_created",
     "token_revoke",
@@ -31,6 +44,7 @@ __all__ = [
     "verdict_correct",
     "verdict_detail",
     "verdict_return",
+    "verdict_save",
     "verdict_submit",
     "verdict_withdraw",
 ]

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,7 +34,7 @@ from ..forms_editorial import (
     WithdrawForm,
     labels_of,
 )
-from ..models import Article, Claim, Event, Project, RatingLabel, RatingScale, User, Verdict
+from ..models import Article, Claim, Event, Project, RatingLabel, User, Verdict
 from ..workflow import EDITABLE, Action, Status, actor_allowed, find_transition
 
 QUEUE_CLAIMS_PER_PAGE = 20
@@ -499,26 +499,3 @@ def claim_history(request, pk):
         "annotations/editorial/history.html",
         {"claim": claim, "project": claim.article.project, "rows": rows},
     )
-
-
-# --- Rating colours --------------------------------------------------------------------------
-
-
-def _text_colour(hex_colour: str) -> str:
-    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#000000" if luminance > 0.5 else "#ffffff"
-
-
-@login_required
-def rating_styles(request, pk):
-    """Serve a scale's label colours as CSS classes: the CSP forbids style="" attributes."""
-    scale = get_object_or_404(RatingScale, pk=pk)
-    rules = [
-        f".rating-{label.slug} {{ background: {label.colour}; color: "
-        f"{_text_colour(label.colour)}; border-color: {label.colour}; }}"
-        for label in scale.labels.all()
-    ]  # slugs are SlugFields and colours are checked #rrggbb by a constraint
-    response = HttpResponse("\n".join(rules) + "\n", content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response

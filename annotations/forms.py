@@ -1,0 +1,215 @@
+"""HTML forms: shape validation for the reviewer pages, nothing more.
+
+Forms check that input is present and well-formed; the rules of the domain (http-only URLs,
+a rating from the project's scale, who may do what) are checked by `services.py`, whose
+`DomainError`s the views attach to the field they name with `add_domain_error`. Forms never
+write models.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from .exceptions import DomainError
+from .importers import SUPPORTED
+from .models import Source
+
+HTTP_PATTERN = r"https?://\S+"
+HTTP_TITLE = "An http:// or https:// address"
+UPLOAD_SUFFIXES = tuple(s for s in SUPPORTED if s != ".jsonl")
+
+
+class AccessibleForm(forms.Form):
+    """Point every widget at its error and help text (`aria-describedby`) for screen readers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            auto_id = self[name].auto_id
+            described = [f"{auto_id}-error"]
+            if field.help_text:
+                described.append(f"{auto_id}-help")
+            field.widget.attrs.setdefault("aria-describedby", " ".join(described))
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        """Show a service's error beside the field it names, or above the form."""
+        field = exc.field if exc.field in self.fields else None
+        self.add_error(field, exc.message)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["aria-invalid"] = "true"
+
+
+def _url_input(**attrs) -> forms.URLInput:
+    return forms.URLInput(
+        attrs={"pattern": HTTP_PATTERN, "title": HTTP_TITLE, "inputmode": "url", **attrs}
+    )
+
+
+# --- Project page -----------------------------------------------------------------------------
+
+
+class ArticleSearchForm(AccessibleForm):
+    """Search, filter and sort a project's articles (GET)."""
+
+    SORTS = {
+        "new": ("Newest first", ["-created_at", "-pk"]),
+        "old": ("Oldest first", ["created_at", "pk"]),
+        "title": ("Title A–Z", ["title", "pk"]),
+        "claims": ("Most claims", ["-n_claims", "-pk"]),
+        "open": ("Most claims without a verdict", ["-n_open", "-pk"]),
+    }
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, publisher or text"}),
+    )
+    open = forms.BooleanField(label="Has claims without a verdict", required=False)
+    mine = forms.BooleanField(label="Touched by me", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def ordering(self) -> list[str]:
+        key = (self.cleaned_data.get("sort") if self.is_valid() else None) or "new"
+        return self.SORTS[key][1]
+
+
+class ArticleForm(AccessibleForm):
+    """Add an article by pasting text or HTML, or by uploading one .txt/.md/.html file."""
+
+    KINDS = [("text", "Plain text"), ("html", "HTML")]
+
+    title = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Required unless the uploaded file has a title.",
+    )
+    url = forms.CharField(label="URL", max_length=2000, required=False, widget=_url_input())
+    publisher = forms.CharField(max_length=200, required=False)
+    author = forms.CharField(max_length=200, required=False)
+    published_at = forms.DateTimeField(
+        label="Published",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    language = forms.CharField(
+        max_length=16, required=False, help_text="A language code such as en or de."
+    )
+    kind = forms.ChoiceField(
+        label="The pasted text is", choices=KINDS, initial="text", widget=forms.RadioSelect
+    )
+    text = forms.CharField(
+        label="Article text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Paste the article, or upload a file below.",
+    )
+    upload = forms.FileField(
+        label="…or upload a file",
+        required=False,
+        help_text=f"One UTF-8 file: {', '.join(UPLOAD_SUFFIXES)}. The first line or heading is the title.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        pasted = (data.get("text") or "").strip()
+        upload = data.get("upload")
+        if pasted and upload:
+            self.add_error("upload", "Paste the text or upload a file, not both.")
+        elif not pasted and not upload:
+            self.add_error("text", "Paste the article's text or upload a file.")
+        if upload and not upload.name.lower().endswith(UPLOAD_SUFFIXES):
+            self.add_error("upload", f"Upload a {', '.join(UPLOAD_SUFFIXES)} file.")
+        return data
+
+
+# --- Claim panel ------------------------------------------------------------------------------
+
+
+class ClaimForm(AccessibleForm):
+    """A claim's normalised statement and claimant."""
+
+    statement = forms.CharField(
+        label="Normalised statement",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The claim restated as one self-contained sentence.",
+    )
+    claimant = forms.CharField(label="Claimant", required=False, max_length=200)
+
+
+class SourceForm(AccessibleForm):
+    """A piece of evidence for a claim."""
+
+    url = forms.CharField(
+        label="URL",
+        max_length=2000,
+        widget=_url_input(required=True),
+        error_messages={"required": "Give the source's address (http:// or https://)."},
+    )
+    title = forms.CharField(required=False, max_length=500)
+    publisher = forms.CharField(required=False, max_length=200)
+    quote = forms.CharField(
+        label="Quoted passage",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    stance = forms.ChoiceField(
+        choices=Source.Stance.choices,
+        initial=Source.Stance.SUPPORTS,
+        error_messages={"required": "Say whether the source supports, refutes or gives context."},
+    )
+    accessed_at = forms.DateField(
+        label="Accessed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    archived_url = forms.CharField(
+        label="Archived copy URL", required=False, max_length=2000, widget=_url_input()
+    )
+
+
+class VerdictForm(AccessibleForm):
+    """A verdict: rating, Markdown explanation, cited sources; saved or submitted."""
+
+    ACTIONS = [("save", "Save draft"), ("submit", "Submit for approval")]
+
+    rating = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a rating from the scale."},
+    )
+    explanation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown: **bold**, *italic*, [links](https://…), lists. HTML is removed.",
+    )
+    sources = forms.TypedMultipleChoiceField(
+        label="Sources cited",
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    no_source_reason = forms.CharField(
+        label="No public source? Say why",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Set by the button pressed ("Save draft" / "Submit for approval"), not rendered as a field.
+    action = forms.ChoiceField(choices=ACTIONS, required=False)
+
+    def __init__(self, *args, labels=(), sources=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.labels = list(labels)
+        self.fields["rating"].choices = [(label.slug, label.name) for label in self.labels]
+        self.fields["sources"].choices = [(s.pk, s.title or s.url) for s in sources]
