@@ -93,6 +93,18 @@ class TestVerdictPage:
         client.force_login(reviewer)
         assert page(client, draft).status_code == 404
 
+    def test_editor_follows_a_returned_verdict_but_not_a_draft(
+        self, client, claim, reviewer, reviewer2, editor
+    ):
+        returned = make_verdict(claim=claim, user=reviewer, status="returned", editor=editor)
+        other = make_claim(article=claim.article, user=reviewer, quote="doubled their prices")
+        draft = make_verdict(claim=other, user=reviewer, status="draft")
+        client.force_login(editor)
+        assert page(client, returned).status_code == 200
+        assert page(client, draft).status_code == 404
+        client.force_login(reviewer2)
+        assert page(client, returned).status_code == 404
+
     def test_other_projects_verdict_is_404_for_every_form(self, client, outsider, approved):
         client.force_login(outsider)
         assert page(client, approved).status_code == 404

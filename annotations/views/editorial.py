@@ -248,7 +248,7 @@ def _readable_verdict_or_404(user, pk: int) -> Verdict:
         pk=pk,
     )
     project = verdict.claim.article.project
-    if not Verdict.objects.filter(pk=pk).filter(selectors.verdict_visibility(user, project)):
+    if not Verdict.objects.filter(pk=pk).filter(selectors.editorial_visibility(user, project)):
         raise Http404("No verdict with this id that you may read.")
     return verdict
 
@@ -266,7 +266,7 @@ def _allowed(verdict: Verdict, action: str, user, roles: set[str]):
 def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200):
     project = verdict.claim.article.project
     user = request.user
-    visible = selectors.verdict_visibility(user, project)
+    visible = selectors.editorial_visibility(user, project)
     verdict = (
         Verdict.objects.select_related(
             "claim__article__project__rating_scale",
