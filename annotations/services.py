@@ -10,9 +10,11 @@ turn into messages and status codes. This is the only module that assigns a verd
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -111,6 +113,17 @@ def _visible(queryset, pk: int, user: User, what: str):
 # --- Projects and members --------------------------------------------------------------------
 
 
+def ensure_default_scale() -> RatingScale:
+    """Return the newest default rating scale, creating it (as its data migration does) if a
+    database flush removed it."""
+    scale = RatingScale.objects.filter(slug="default").order_by("-version").first()
+    if scale is None:
+        migration = importlib.import_module("annotations.migrations.0002_default_rating_scale")
+        migration.create_default_scale(django_apps, None)
+        scale = RatingScale.objects.get(slug="default", version=1)
+    return scale
+
+
 @transaction.atomic
 def create_project(
     *,
@@ -130,9 +143,7 @@ def create_project(
         raise ValidationFailed(
             "required_verdicts must be between 1 and 5.", field="required_verdicts"
         )
-    scale = rating_scale or RatingScale.objects.filter(slug="default").order_by("-version").first()
-    if scale is None:
-        raise ValidationFailed("No rating scale exists; run the migrations first.")
+    scale = rating_scale or ensure_default_scale()
     project = Project.objects.create(
         slug=slug,
         name=_plain(name, field="name", max_length=200),

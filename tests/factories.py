@@ -6,7 +6,7 @@ from __future__ import annotations
 import factory
 
 from annotations import services
-from annotations.models import Project, RatingScale, User
+from annotations.models import Project, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -28,7 +28,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda p: p.slug.title())
     organisation_name = "Example Fact Desk"
     organisation_url = "https://factdesk.example.org/"
-    rating_scale = factory.LazyFunction(lambda: RatingScale.objects.get(slug="default", version=1))
+    rating_scale = factory.LazyFunction(services.ensure_default_scale)
 
 
 ARTICLE_TEXT = (

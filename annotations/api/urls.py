@@ -1,3 +1,51 @@
-"""JSON API routes (v1)."""
+"""JSON API routes (v1). The export endpoint lives in annotations/exports and is routed in
+factcheck/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import views
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("projects/", views.ProjectListApi.as_view(), name="api-projects"),
+    path("projects/<slug:slug>/", views.ProjectDetailApi.as_view(), name="api-project"),
+    path(
+        "projects/<slug:slug>/articles/",
+        views.ProjectArticlesApi.as_view(),
+        name="api-project-articles",
+    ),
+    path(
+        "projects/<slug:slug>/claims/", views.ProjectClaimsApi.as_view(), name="api-project-claims"
+    ),
+    path(
+        "projects/<slug:slug>/sources/",
+        views.ProjectSourcesApi.as_view(),
+        name="api-project-sources",
+    ),
+    path(
+        "projects/<slug:slug>/verdicts/",
+        views.ProjectVerdictsApi.as_view(),
+        name="api-project-verdicts",
+    ),
+    path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
+    path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
+    path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
+    path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
+    path("claims/<int:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
+    path("claims/<int:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
+    path("claims/<int:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
+    path("verdicts/<int:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),
+    *[
+        path(
+            f"verdicts/<int:pk>/{action}/",
+            views.VerdictTransitionApi.as_view(action=action),
+            name=f"api-verdict-{action}",
+        )
+        for action in ("submit", "approve", "return", "withdraw")
+    ],
+    path(
+        "verdicts/<int:pk>/correct/", views.VerdictCorrectApi.as_view(), name="api-verdict-correct"
+    ),
+]

@@ -1,0 +1,237 @@
+"""Shapes of the JSON API: output serializers render models, input serializers check types and
+sizes. Serializers never write; views pass validated data to a service."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import (
+    Article,
+    Claim,
+    Event,
+    Project,
+    RatingLabel,
+    RatingScale,
+    Sentence,
+    Source,
+    Verdict,
+)
+from ..permissions import roles_in
+
+# --- Output ----------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong and how to fix it.")
+    field = serializers.CharField(required=False, help_text="The input field at fault.")
+    current_version = serializers.IntegerField(
+        required=False, help_text="With 412: the verdict's current version."
+    )
+
+
+class RatingLabelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RatingLabel
+        fields = [
+            "slug", "name", "description", "colour", "ordinal", "truth_score", "fever",
+            "averitec", "claimreview_rating",
+        ]  # fmt: skip
+
+
+class RatingScaleSerializer(serializers.ModelSerializer):
+    labels = RatingLabelSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RatingScale
+        fields = ["slug", "version", "name", "labels"]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    rating_scale = RatingScaleSerializer(read_only=True)
+    my_roles = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "slug", "name", "description", "organisation_name", "organisation_url",
+            "methodology_url", "corrections_policy_url", "required_verdicts", "rating_scale",
+            "my_roles", "created_at",
+        ]  # fmt: skip
+
+    def get_my_roles(self, project) -> list[str]:
+        return sorted(roles_in(self.context["request"].user, project))
+
+
+class ArticleSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Article
+        fields = [
+            "id", "project", "title", "url", "publisher", "author", "published_at", "language",
+            "text_sha256", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class SentenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sentence
+        fields = ["index", "start", "end", "score", "reasons"]
+
+
+class VerdictSummarySerializer(serializers.ModelSerializer):
+    rating = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = ["id", "status", "rating", "reviewer", "version"]
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id", "article", "start", "end", "quote", "prefix", "suffix", "statement",
+            "claimant", "claim_date", "created_by", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class ClaimWithVerdictsSerializer(ClaimSerializer):
+    verdicts = VerdictSummarySerializer(many=True, read_only=True)
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "verdicts"]
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    sentences = SentenceSerializer(many=True, read_only=True)
+    claims = ClaimWithVerdictsSerializer(many=True, read_only=True)
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "text", "sentences", "claims"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Source
+        fields = [
+            "id", "claim", "url", "title", "publisher", "quote", "stance", "accessed_at",
+            "archived_url", "added_by", "created_at", "updated_at",
+        ]  # fmt: skip
+
+
+class VerdictSerializer(serializers.ModelSerializer):
+    rating = RatingLabelSerializer(read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id", "claim", "reviewer", "rating", "explanation", "explanation_html",
+            "no_source_reason", "sources", "status", "version", "submitted_at", "approved_by",
+            "approved_at", "review_note", "supersedes", "correction_note", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "id", "at", "actor", "action", "target_type", "target_id", "claim_id",
+            "verdict_id", "from_status", "to_status", "note", "changes",
+        ]  # fmt: skip
+
+
+# --- Input -----------------------------------------------------------------------------------
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=64)
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    organisation_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    organisation_url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    required_verdicts = serializers.IntegerField(required=False, min_value=1, max_value=5)
+
+
+class ArticleCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=500)
+    text = serializers.CharField(required=False, trim_whitespace=False)
+    html = serializers.CharField(required=False, trim_whitespace=False)
+    url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    publisher = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    author = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+
+    def validate(self, attrs):
+        if ("text" in attrs) == ("html" in attrs):
+            raise serializers.ValidationError({"text": "Give exactly one of text or html."})
+        return attrs
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    end = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    quote = serializers.CharField(required=False, trim_whitespace=False, max_length=100_000)
+    prefix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=1000
+    )
+    suffix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=1000
+    )
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    claim_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ClaimUpdateSerializer(serializers.Serializer):
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    claim_date = serializers.DateField(required=False, allow_null=True)
+
+
+class SourceCreateSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000)
+    stance = serializers.ChoiceField(choices=Source.Stance.choices)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    publisher = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    accessed_at = serializers.DateField(required=False, allow_null=True)
+    archived_url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class VerdictCreateSerializer(serializers.Serializer):
+    rating = serializers.SlugField(max_length=64)
+    explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    sources = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=200
+    )
+    no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class VerdictUpdateSerializer(serializers.Serializer):
+    rating = serializers.SlugField(max_length=64, required=False)
+    explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    sources = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=200
+    )
+    no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CorrectionSerializer(VerdictCreateSerializer):
+    correction_note = serializers.CharField(max_length=5000)

@@ -1,0 +1,444 @@
+"""JSON API views: parse and validate input, call one service or selector, render.
+
+Objects of projects the caller is not a member of are looked up through `.visible_to(user)`
+and answer 404. Writes go through `services`; their domain errors become JSON responses in
+`exception_handler`. Verdict reads carry `ETag: "<version>"`; writes take `If-Match`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import APIException, ParseError, PermissionDenied
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import permissions, selectors, services
+from ..models import Article, Claim, Event, Project, Source, Verdict
+from . import serializers as s
+from .filters import ArticleFilter, ClaimFilter, SourceFilter, VerdictFilter
+from .pagination import IdCursorPagination, SmallPagination
+
+ERRORS = {
+    400: OpenApiResponse(
+        s.ErrorSerializer, description="Invalid input; the message says what to fix."
+    ),
+    401: OpenApiResponse(s.ErrorSerializer, description="Not signed in, or unknown token."),
+    403: OpenApiResponse(s.ErrorSerializer, description="Your role does not allow this."),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such object in your projects."),
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(s.ErrorSerializer, description="Conflicts with the current state."),
+    413: OpenApiResponse(s.ErrorSerializer, description="Larger than a configured limit."),
+}
+VERSIONED_ERRORS = {
+    **WRITE_ERRORS,
+    412: OpenApiResponse(
+        s.ErrorSerializer, description="Stale If-Match; body has current_version."
+    ),
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description='The verdict\'s ETag, e.g. "3".',
+)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = 'Send If-Match with the verdict\'s ETag (e.g. If-Match: "3"); GET it first.'
+
+
+def parse_if_match(request, *, required: bool) -> int | None:
+    """Return the version in If-Match, None if absent and optional."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        if required:
+            raise PreconditionRequired()
+        return None
+    match = re.fullmatch(r'(?:W/)?"?(\d{1,10})"?', header)
+    if not match:
+        raise ParseError(f'If-Match must be the verdict\'s ETag, e.g. "3" (got {header[:40]!r}).')
+    return int(match.group(1))
+
+
+def visible_project(request, slug: str) -> Project:
+    return get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("rating_scale"), slug=slug
+    )
+
+
+def visible(queryset, request, pk, what: str):
+    try:
+        return queryset.visible_to(request.user).get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise Http404(f"No {what} with id {pk} in your projects.") from None
+
+
+def verdict_queryset():
+    return Verdict.objects.select_related("rating", "reviewer", "approved_by").prefetch_related(
+        "sources"
+    )
+
+
+def verdict_response(verdict: Verdict, *, code: int = status.HTTP_200_OK) -> Response:
+    verdict = verdict_queryset().get(pk=verdict.pk)
+    response = Response(s.VerdictSerializer(verdict).data, status=code)
+    response["ETag"] = verdict.etag
+    return response
+
+
+def validated(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+# --- Projects --------------------------------------------------------------------------------
+
+
+class ProjectListApi(generics.ListAPIView):
+    """The projects you are a member of; staff may create one (they become its admin)."""
+
+    serializer_class = s.ProjectSerializer
+    pagination_class = SmallPagination
+
+    def get_queryset(self):
+        return (
+            Project.objects.visible_to(self.request.user)
+            .select_related("rating_scale")
+            .prefetch_related("rating_scale__labels")
+            .order_by("name", "pk")
+        )
+
+    @extend_schema(
+        request=s.ProjectCreateSerializer, responses={201: s.ProjectSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can create projects; ask an administrator.")
+        data = validated(s.ProjectCreateSerializer, request)
+        project = services.create_project(creator=request.user, **data)
+        return Response(
+            s.ProjectSerializer(project, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ProjectDetailApi(APIView):
+    @extend_schema(responses={200: s.ProjectSerializer, **ERRORS})
+    def get(self, request, slug):
+        project = visible_project(request, slug)
+        return Response(s.ProjectSerializer(project, context={"request": request}).data)
+
+
+class ProjectArticlesApi(generics.ListAPIView):
+    """A project's articles (without text; GET an article for its text and claims)."""
+
+    queryset = Article.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.ArticleSerializer
+    pagination_class = IdCursorPagination
+    filterset_class = ArticleFilter
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        return Article.objects.filter(project=project).select_related("project").defer("text")
+
+    @extend_schema(
+        request=s.ArticleCreateSerializer, responses={201: s.ArticleSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, slug):
+        project = visible_project(request, slug)
+        data = validated(s.ArticleCreateSerializer, request)
+        article = services.import_article(
+            project=project,
+            creator=request.user,
+            title=data["title"],
+            text_body=data.get("text"),
+            html=data.get("html"),
+            url=data.get("url", ""),
+            publisher=data.get("publisher", ""),
+            author=data.get("author", ""),
+            published_at=data.get("published_at"),
+            language=data.get("language", ""),
+        )
+        return Response(s.ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectClaimsApi(generics.ListAPIView):
+    queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.ClaimSerializer
+    pagination_class = IdCursorPagination
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        return Claim.objects.filter(article__project=project).select_related("created_by")
+
+
+class ProjectSourcesApi(generics.ListAPIView):
+    queryset = Source.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.SourceSerializer
+    pagination_class = IdCursorPagination
+    filterset_class = SourceFilter
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        return Source.objects.filter(claim__article__project=project).select_related("added_by")
+
+
+class ProjectVerdictsApi(generics.ListAPIView):
+    """Every verdict you may read in the project, filterable by status, rating, reviewer..."""
+
+    queryset = Verdict.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.VerdictSerializer
+    pagination_class = IdCursorPagination
+    filterset_class = VerdictFilter
+    filter_backends = [*generics.ListAPIView.filter_backends, OrderingFilter]
+    ordering_fields = ["pk", "updated_at", "created_at"]
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        return (
+            selectors.visible_verdicts(self.request.user, project)
+            .select_related("rating", "reviewer", "approved_by")
+            .prefetch_related("sources")
+        )
+
+
+class ProjectQueueApi(generics.ListAPIView):
+    """Submitted verdicts awaiting an editor, oldest submission first (editors and admins)."""
+
+    queryset = Verdict.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.VerdictSerializer
+    pagination_class = SmallPagination
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        if not permissions.can_review(self.request.user, project):
+            raise PermissionDenied("Only the project's editors and admins see the review queue.")
+        params = self.request.query_params
+        try:
+            article = int(params["article"]) if params.get("article") else None
+        except ValueError:
+            raise ParseError("article must be an article id (an integer).") from None
+        reviewer = None
+        if params.get("reviewer"):
+            from ..models import User
+
+            reviewer = (
+                User.objects.filter(username=params["reviewer"])
+                .values_list("pk", flat=True)
+                .first()
+                or -1
+            )
+        return selectors.review_queue_for(
+            user=self.request.user,
+            project=project,
+            article_id=article,
+            reviewer_id=reviewer,
+            rating=params.get("rating") or None,
+        ).select_related("approved_by")
+
+
+# --- Articles and claims ---------------------------------------------------------------------
+
+
+class ArticleDetailApi(APIView):
+    @extend_schema(responses={200: s.ArticleDetailSerializer, **ERRORS})
+    def get(self, request, pk):
+        try:
+            article = selectors.article_with_claims(article_id=pk, user=request.user)
+        except Article.DoesNotExist:
+            raise Http404(f"No article with id {pk} in your projects.") from None
+        return Response(s.ArticleDetailSerializer(article).data)
+
+
+class ArticleClaimsApi(generics.ListAPIView):
+    queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.ClaimSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self):
+        article = visible(Article.objects, self.request, self.kwargs["pk"], "article")
+        return Claim.objects.filter(article=article).select_related("created_by")
+
+    @extend_schema(
+        request=s.ClaimCreateSerializer, responses={201: s.ClaimSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, pk):
+        data = validated(s.ClaimCreateSerializer, request)
+        claim = services.mark_claim(article_id=pk, user=request.user, **data)
+        return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimDetailApi(APIView):
+    @extend_schema(responses={200: s.ClaimSerializer, **ERRORS})
+    def get(self, request, pk):
+        claim = visible(Claim.objects.select_related("created_by"), request, pk, "claim")
+        return Response(s.ClaimSerializer(claim).data)
+
+    @extend_schema(
+        request=s.ClaimUpdateSerializer, responses={200: s.ClaimSerializer, **WRITE_ERRORS}
+    )
+    def patch(self, request, pk):
+        data = validated(s.ClaimUpdateSerializer, request)
+        claim = services.update_claim(claim_id=pk, user=request.user, **data)
+        return Response(s.ClaimSerializer(claim).data)
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, pk):
+        services.delete_claim(claim_id=pk, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ClaimSourcesApi(generics.ListAPIView):
+    queryset = Source.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.SourceSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self):
+        claim = visible(Claim.objects, self.request, self.kwargs["pk"], "claim")
+        return Source.objects.filter(claim=claim).select_related("added_by")
+
+    @extend_schema(
+        request=s.SourceCreateSerializer, responses={201: s.SourceSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, pk):
+        data = validated(s.SourceCreateSerializer, request)
+        source = services.attach_source(claim_id=pk, user=request.user, **data)
+        return Response(s.SourceSerializer(source).data, status=status.HTTP_201_CREATED)
+
+
+class ClaimVerdictsApi(generics.ListAPIView):
+    """The claim's verdicts you may read; POST starts your draft."""
+
+    queryset = Verdict.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.VerdictSerializer
+    pagination_class = SmallPagination
+
+    def get_queryset(self):
+        claim = visible(
+            Claim.objects.select_related("article__project"),
+            self.request,
+            self.kwargs["pk"],
+            "claim",
+        )
+        return (
+            selectors.visible_verdicts(self.request.user, claim.article.project)
+            .filter(claim=claim)
+            .select_related("rating", "reviewer", "approved_by")
+            .prefetch_related("sources")
+            .order_by("created_at", "pk")
+        )
+
+    @extend_schema(
+        request=s.VerdictCreateSerializer, responses={201: s.VerdictSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, pk):
+        data = validated(s.VerdictCreateSerializer, request)
+        verdict = services.draft_verdict(claim_id=pk, reviewer=request.user, **data)
+        return verdict_response(verdict, code=status.HTTP_201_CREATED)
+
+
+class ClaimHistoryApi(generics.ListAPIView):
+    """The claim's timeline: every change to it, its sources and the verdicts you may read."""
+
+    queryset = Event.objects.none()  # for the schema; get_queryset scopes it
+    serializer_class = s.EventSerializer
+    pagination_class = SmallPagination
+
+    def get_queryset(self):
+        claim = visible(
+            Claim.objects.select_related("article__project"),
+            self.request,
+            self.kwargs["pk"],
+            "claim",
+        )
+        return selectors.claim_history_for(claim=claim, user=self.request.user)
+
+
+# --- Verdicts --------------------------------------------------------------------------------
+
+
+def visible_verdict(request, pk) -> Verdict:
+    verdict = visible(
+        verdict_queryset().select_related("claim__article__project"), request, pk, "verdict"
+    )
+    allowed = selectors.visible_verdicts(request.user, verdict.claim.article.project).filter(pk=pk)
+    if not allowed.exists():
+        raise Http404(f"No verdict with id {pk} in your projects.")
+    return verdict
+
+
+class VerdictDetailApi(APIView):
+    @extend_schema(responses={200: s.VerdictSerializer, **ERRORS})
+    def get(self, request, pk):
+        verdict = visible_verdict(request, pk)
+        response = Response(s.VerdictSerializer(verdict).data)
+        response["ETag"] = verdict.etag
+        return response
+
+    @extend_schema(
+        request=s.VerdictUpdateSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.VerdictSerializer, 428: s.ErrorSerializer, **VERSIONED_ERRORS},
+    )
+    def patch(self, request, pk):
+        visible_verdict(request, pk)
+        version = parse_if_match(request, required=True)
+        data = validated(s.VerdictUpdateSerializer, request)
+        verdict = services.update_verdict(verdict_id=pk, user=request.user, version=version, **data)
+        return verdict_response(verdict)
+
+
+class VerdictTransitionApi(APIView):
+    """POST submit/ approve/ return/ withdraw/ with an optional If-Match and {note}."""
+
+    action = ""
+
+    @extend_schema(
+        request=s.NoteSerializer,
+        parameters=[IF_MATCH],
+        responses={200: s.VerdictSerializer, **VERSIONED_ERRORS},
+    )
+    def post(self, request, pk):
+        visible_verdict(request, pk)
+        version = parse_if_match(request, required=False)
+        note = validated(s.NoteSerializer, request).get("note", "")
+        user = request.user
+        if self.action == "submit":
+            verdict = services.submit_verdict(verdict_id=pk, user=user, version=version)
+        elif self.action == "approve":
+            verdict = services.approve_verdict(
+                verdict_id=pk, editor=user, version=version, note=note
+            )
+        elif self.action == "return":
+            verdict = services.return_verdict(
+                verdict_id=pk, editor=user, version=version, note=note
+            )
+        else:
+            verdict = services.withdraw_verdict(
+                verdict_id=pk, user=user, version=version, note=note
+            )
+        return verdict_response(verdict)
+
+
+class VerdictCorrectApi(APIView):
+    """Propose a correction of an approved verdict: a new draft that supersedes it once approved."""
+
+    @extend_schema(
+        request=s.CorrectionSerializer, responses={201: s.VerdictSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, pk):
+        visible_verdict(request, pk)
+        data = validated(s.CorrectionSerializer, request)
+        verdict = services.correct_verdict(verdict_id=pk, user=request.user, **data)
+        return verdict_response(verdict, code=status.HTTP_201_CREATED)
