@@ -8,7 +8,6 @@ transactions with a busy timeout on SQLite.
 
 from __future__ import annotations
 
-import importlib
 import threading
 
 import pytest
@@ -20,19 +19,6 @@ from annotations.models import Event, Verdict
 from tests.factories import make_claim, make_verdict
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def default_rating_scale(transactional_db):
-    """Recreate the default scale: a transactional test's flush removes migration-made rows.
-
-    (serialized_rollback would restore them, but its snapshot lives on a connection object that
-    Playwright's event loop replaces, so it is lost once a browser test has run.)
-    """
-    from django.apps import apps
-
-    migration = importlib.import_module("annotations.migrations.0002_default_rating_scale")
-    migration.create_default_scale(apps, None)
 
 
 def race(*calls):

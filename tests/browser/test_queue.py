@@ -3,8 +3,6 @@ a verdict with a note (j, r, Ctrl+Enter), with no CSP violation on the page."""
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.urls import reverse
 
@@ -15,15 +13,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-
-@pytest.fixture(autouse=True)
-def default_rating_scale(transactional_db):
-    """Recreate the default scale: a transactional test's flush removes migration-made rows."""
-    from django.apps import apps
-
-    migration = importlib.import_module("annotations.migrations.0002_default_rating_scale")
-    migration.create_default_scale(apps, None)
 
 
 def test_editor_approves_and_returns_with_the_keyboard(
