@@ -211,6 +211,18 @@ def review_queue_claim_ids(queue: QuerySet[Verdict]) -> QuerySet:
     )
 
 
+def editorial_visibility(user, project: Project) -> Q:
+    """Return `verdict_visibility`, widened for editors and admins to returned verdicts.
+
+    A returned verdict is private to its author while they revise it, but the editors who
+    returned it may follow it on the verdict and history pages. Others' drafts stay private.
+    """
+    readable = verdict_visibility(user, project)
+    if permissions.can_review(user, project):
+        readable |= ~Q(status=Status.DRAFT)
+    return readable
+
+
 def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
     """Return `claim_history` without the events of verdicts `user` may not read yet.
 
@@ -218,10 +230,7 @@ def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
     reviewer's verdict (its rating in the history included) before submitting their own.
     Editors and admins also see returned verdicts being revised, since they returned them.
     """
-    project = claim.article.project
-    readable = verdict_visibility(user, project)
-    if permissions.can_review(user, project):
-        readable |= ~Q(status=Status.DRAFT)
+    readable = editorial_visibility(user, claim.article.project)
     verdict_ids = Verdict.objects.filter(claim=claim).filter(readable).values("pk")
     return claim_history(claim_id=claim.pk).filter(
         Q(verdict_id__isnull=True) | Q(verdict_id__in=verdict_ids)

@@ -248,7 +248,7 @@ def _readable_verdict_or_404(user, pk: int) -> Verdict:
         pk=pk,
     )
     project = verdict.claim.article.project
-    if not Verdict.objects.filter(pk=pk).filter(selectors.verdict_visibility(user, project)):
+    if not Verdict.objects.filter(pk=pk).filter(selectors.editorial_visibility(user, project)):
         raise Http404("No verdict with this id that you may read.")
     return verdict
 
@@ -266,7 +266,7 @@ def _allowed(verdict: Verdict, action: str, user, roles: set[str]):
 def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200):
     project = verdict.claim.article.project
     user = request.user
-    visible = selectors.verdict_visibility(user, project)
+    visible = selectors.editorial_visibility(user, project)
     verdict = (
         Verdict.objects.select_related(
             "claim__article__project__rating_scale",
@@ -283,10 +283,17 @@ def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200
         .get(pk=verdict.pk)
     )
     roles = permissions.roles_in(user, project)
+    # Unfiltered by visibility: another reviewer's correction draft is private but still blocks.
+    correction_pending = (
+        verdict.status == Status.APPROVED
+        and Verdict.objects.filter(
+            supersedes=verdict, status__in=[*EDITABLE, Status.SUBMITTED]
+        ).exists()
+    )
     can_correct = (
         verdict.status == Status.APPROVED
         and permissions.can_annotate(user, project)
-        and not any(c.status in (*EDITABLE, Status.SUBMITTED) for c in verdict.corrections.all())
+        and not correction_pending
     )
     if can_correct and correction_form is None:
         correction_form = CorrectionForm(
@@ -311,6 +318,7 @@ def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200
         "can_submit": _allowed(verdict, Action.SUBMIT, user, roles) is not None,
         "withdraw": withdraw,
         "correction_form": correction_form if can_correct or correction_form else None,
+        "correction_pending": correction_pending,
         "here": request.get_full_path(),
     }
     return render(request, "annotations/editorial/verdict.html", context, status=status)
