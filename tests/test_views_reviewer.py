@@ -514,3 +514,16 @@ def test_posting_to_a_claim_of_another_project_is_404(client_for, outsider, revi
     client = client_for(outsider)
     assert source_post(client, claim).status_code == 404
     assert verdict_post(client, claim).status_code == 404
+
+
+def test_pages_link_the_editorial_and_account_pages(client_for, project, editor, reviewer, article):
+    from tests.factories import make_claim, make_verdict
+
+    claim = make_claim(article=article, user=reviewer)
+    verdict = make_verdict(claim=claim, user=reviewer, status="submitted")
+    reviewer_page = client_for(reviewer).get(annotate_url(article) + f"?claim={claim.pk}").content.decode()
+    assert reverse("verdict_detail", args=[verdict.pk]) in reviewer_page
+    assert reverse("claim_history", args=[claim.pk]) in reviewer_page
+    assert reverse("account") in reviewer_page
+    editor_page = client_for(editor).get(reverse("project_detail", args=[project.slug])).content.decode()
+    assert reverse("review_queue", args=[project.slug]) in editor_page

@@ -339,7 +339,8 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
                 else states[selected.pk][0] != "approved"
             ),
             "history": [
-                _labelled(event) for event in selectors.claim_history(claim_id=selected.pk)
+                _labelled(event)
+                for event in selectors.claim_history_for(claim=selected, user=request.user)
             ],
         }
     return render(request, "annotations/article_annotate.html", context, status=status)
