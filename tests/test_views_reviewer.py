@@ -521,9 +521,13 @@ def test_pages_link_the_editorial_and_account_pages(client_for, project, editor,
 
     claim = make_claim(article=article, user=reviewer)
     verdict = make_verdict(claim=claim, user=reviewer, status="submitted")
-    reviewer_page = client_for(reviewer).get(annotate_url(article) + f"?claim={claim.pk}").content.decode()
+    reviewer_page = (
+        client_for(reviewer).get(annotate_url(article) + f"?claim={claim.pk}").content.decode()
+    )
     assert reverse("verdict_detail", args=[verdict.pk]) in reviewer_page
     assert reverse("claim_history", args=[claim.pk]) in reviewer_page
     assert reverse("account") in reviewer_page
-    editor_page = client_for(editor).get(reverse("project_detail", args=[project.slug])).content.decode()
+    editor_page = (
+        client_for(editor).get(reverse("project_detail", args=[project.slug])).content.decode()
+    )
     assert reverse("review_queue", args=[project.slug]) in editor_page
