@@ -62,6 +62,14 @@ def exception_handler(exc, context):
         if pairs and pairs[0][0]:
             body["field"] = pairs[0][0]
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, exceptions.NotAuthenticated):
+        header = getattr(exc, "auth_header", None)
+        exc = exceptions.NotAuthenticated(
+            "Sign in, or send 'Authorization: Token <key>' (create a token on your account "
+            "page or with manage.py create_token)."
+        )
+        if header:
+            exc.auth_header = header
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}

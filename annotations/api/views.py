@@ -16,14 +16,16 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ParseError, PermissionDenied
 from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import permissions, selectors, services
-from ..models import Article, Claim, Event, Project, Source, Verdict
+from .. import selectors, services
+from ..models import Article, Claim, Event, Project, Source, User, Verdict
 from . import serializers as s
 from .filters import ArticleFilter, ClaimFilter, SourceFilter, VerdictFilter
 from .pagination import IdCursorPagination, SmallPagination
+from .permissions import CanReviewProject
 
 ERRORS = {
     400: OpenApiResponse(
@@ -48,7 +50,16 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
     OpenApiParameter.HEADER,
-    description='The verdict\'s ETag, e.g. "3".',
+    description='The verdict\'s ETag, e.g. "3". Optional: without it the action applies to '
+    "whatever the current version is.",
+)
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    pattern=r'^(W/)?"?\d{1,10}"?$',
+    description='The verdict\'s ETag from your last GET, e.g. "3" (428 without it, 412 if stale).',
 )
 
 
@@ -241,11 +252,10 @@ class ProjectQueueApi(generics.ListAPIView):
     queryset = Verdict.objects.none()  # for the schema; get_queryset scopes it
     serializer_class = s.VerdictSerializer
     pagination_class = SmallPagination
+    permission_classes = [IsAuthenticated, CanReviewProject]
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        if not permissions.can_review(self.request.user, project):
-            raise PermissionDenied("Only the project's editors and admins see the review queue.")
         params = self.request.query_params
         try:
             article = int(params["article"]) if params.get("article") else None
@@ -253,8 +263,6 @@ class ProjectQueueApi(generics.ListAPIView):
             raise ParseError("article must be an article id (an integer).") from None
         reviewer = None
         if params.get("reviewer"):
-            from ..models import User
-
             reviewer = (
                 User.objects.filter(username=params["reviewer"])
                 .values_list("pk", flat=True)
@@ -426,7 +434,7 @@ class VerdictDetailApi(APIView):
 
     @extend_schema(
         request=s.VerdictUpdateSerializer,
-        parameters=[IF_MATCH],
+        parameters=[IF_MATCH_REQUIRED],
         responses={200: s.VerdictSerializer, 428: s.ErrorSerializer, **VERSIONED_ERRORS},
     )
     def patch(self, request, pk):
