@@ -1,8 +1,9 @@
 """The permission matrix of the JSON API: every role × every action, one parametrised test.
 
 Members of another project and anonymous callers never learn that an object exists (404 and
-401); researchers read but never write (403); only editors and admins decide, never on their
-own verdicts (the four-eyes case is in tests/test_api.py). A refused call writes nothing.
+401); researchers read but never write (403); authors submit their own drafts while others'
+drafts stay private (404); only editors and admins decide, never on their own verdicts (the
+four-eyes case is in tests/test_api.py). A refused call writes nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ DECIDE = {
     "reviewer": 403,
     "editor": 200,
     "researcher": 403,
+    "admin": 200,
+    "outsider": 404,
+    "anonymous": 401,
+}
+SUBMIT_OWN = {
+    "reviewer": 200,
+    "editor": 200,
+    "researcher": 404,  # researchers write no verdicts; another's draft stays private
     "admin": 200,
     "outsider": 404,
     "anonymous": 401,
@@ -88,13 +97,14 @@ def _actions(ctx):
             DECIDE,
         ),
         "read review queue": ("get", f"/api/v1/projects/{ctx['slug']}/queue/", None, QUEUE),
+        "submit own verdict": ("post", f"/api/v1/verdicts/{ctx['own'].pk}/submit/", {}, SUBMIT_OWN),
     }
 
 
 ACTION_NAMES = [
     "list projects", "read article", "read claim history", "read published verdicts", "mark claim",
-    "add source", "draft verdict", "approve another's verdict", "return another's verdict",
-    "read review queue",
+    "add source", "draft verdict", "submit own verdict", "approve another's verdict",
+    "return another's verdict", "read review queue",
 ]  # fmt: skip
 
 
@@ -104,7 +114,8 @@ def ctx(project, article, reviewer2):
     other = make_claim(article=article, user=reviewer2, quote="Café owners")
     make_source(claim=other, user=reviewer2)
     submitted = make_verdict(claim=other, user=reviewer2, status="submitted")
-    return {"claim": claim, "submitted": submitted, "slug": project.slug}
+    draft = make_verdict(claim=claim, user=reviewer2)
+    return {"claim": claim, "submitted": submitted, "draft": draft, "slug": project.slug}
 
 
 @pytest.mark.parametrize("action", ACTION_NAMES)
@@ -115,8 +126,12 @@ def test_permission_matrix(request, ctx, role, action):
         "admin": "project_admin", "outsider": "outsider",
     }.get(role)  # fmt: skip
     client = APIClient()
+    ctx["own"] = ctx["draft"]
     if actor:
-        client.force_authenticate(request.getfixturevalue(actor))
+        user = request.getfixturevalue(actor)
+        client.force_authenticate(user)
+        if action == "submit own verdict" and role in {"reviewer", "editor", "admin"}:
+            ctx["own"] = make_verdict(claim=ctx["claim"], user=user)
     method, url, body, expected = _actions(ctx)[action]
     counts = (
         Claim.objects.count(),
