@@ -1,0 +1,98 @@
+"""Pure helpers the export formats share: the export context, deterministic JSON encoding,
+timestamps and the HTML-to-text reduction of sanitised explanations.
+
+No queries and no Django request here: golden-file tests build an `ExportContext` by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+JSON_OPTIONS = orjson.OPT_SORT_KEYS
+GENERATOR_NAME = "factcheck 0.1.0"
+
+# One exported article: plain JSON-able data (see rows.article_row for the shape).
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What every format needs besides the rows: the project, its links and the counts.
+
+    `base_url` ends with "/"; links are built from it so the same data gives the same bytes
+    whichever host serves it when the base is fixed (the command's --base-url).
+    """
+
+    project: dict[str, Any]
+    base_url: str
+    status: str = "approved"
+    updated_since: str | None = None
+    identities: bool = False
+    # Totals taken before streaming (WADM needs them for the collection and its pages).
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def link(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def article_text_iri(self, article_id: int) -> str:
+        return self.link(f"api/v1/articles/{article_id}/#text")
+
+    def article_page(self, article_id: int) -> str:
+        return self.link(f"articles/{article_id}/")
+
+    def claim_page(self, article_id: int, claim_id: int) -> str:
+        return self.link(f"articles/{article_id}/#claim-{claim_id}")
+
+    def verdict_page(self, verdict_id: int) -> str:
+        return self.link(f"verdicts/{verdict_id}/")
+
+
+def dumps(value: Any) -> bytes:
+    """Return `value` as compact JSON with sorted keys (the same data, the same bytes)."""
+    return orjson.dumps(value, option=JSON_OPTIONS)
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    """Return an aware datetime as RFC 3339 in UTC ("...Z"), a date as YYYY-MM-DD, None as None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        text = value.astimezone(dt.UTC).isoformat()
+        return text.removesuffix("+00:00") + "Z"
+    return value.isoformat()
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[3-6]|blockquote|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_text(value: str) -> str:
+    """Return the plain text of an explanation already cleaned by `sanitize.render_markdown`.
+
+    Block ends become line breaks, tags are dropped and entities decoded. The input passed the
+    bleach allowlist when it was stored, so a regular expression suffices (and is fast); the
+    result is text for consumers to escape, never markup.
+    """
+    if not value:
+        return ""
+    text = _TAG.sub("", _BLOCK_END.sub("\n", value))
+    return _BLANK_LINES.sub("\n\n", html.unescape(text)).strip()
+
+
+def chunked_lines(records, *, lines_per_chunk: int = 200):
+    """Yield the given byte lines joined in groups, so a stream sends fewer, larger writes."""
+    buffer: list[bytes] = []
+    for line in records:
+        buffer.append(line)
+        if len(buffer) >= lines_per_chunk:
+            yield b"".join(buffer)
+            buffer.clear()
+    if buffer:
+        yield b"".join(buffer)
