@@ -180,7 +180,7 @@ def _empty_the_database() -> None:
               Membership, Project]  # fmt: skip
     with connection.cursor() as cursor:
         for model in models:
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (our table names)
 
 
 def test_import_corpus_restores_a_byte_identical_export(

@@ -26,7 +26,9 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def render(fmt: str, status: str = "all", stats: dict | None = None) -> bytes:
     context = sample_context(status)
-    stream = FORMATS[fmt].render(iter(sample_rows()), context=context, stats={} if stats is None else stats)
+    stream = FORMATS[fmt].render(
+        iter(sample_rows()), context=context, stats={} if stats is None else stats
+    )
     return b"".join(stream)
 
 
@@ -102,7 +104,7 @@ def test_wadm_collection_pages_and_annotations_pass_the_w3c_must_checks(standard
         "\n".join(json.dumps({"@context": lines[1]["@context"], **i}) for i in lines[1]["items"])
     )
     for path in (output, single):
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 (our interpreter, the kit script)
             [sys.executable, str(standards / "check_wadm.py"), str(path)],
             capture_output=True,
             text=True,
@@ -128,7 +130,9 @@ def test_wadm_pages_link_to_each_other_when_the_corpus_spans_several(standards, 
 def test_claimreview_items_validate_and_off_axis_labels_carry_no_number(standards):
     from jsonschema import Draft202012Validator
 
-    schema = json.loads((standards / "schemas/google-factcheck-claimreview.schema.json").read_text())
+    schema = json.loads(
+        (standards / "schemas/google-factcheck-claimreview.schema.json").read_text()
+    )
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     feed = json.loads(render("claimreview"))
     assert feed["@type"] == "DataFeed"
@@ -142,7 +146,9 @@ def test_claimreview_items_validate_and_off_axis_labels_carry_no_number(standard
     false = ratings["False"]
     assert (false["ratingValue"], false["worstRating"], false["bestRating"]) == (1, 1, 5)
     assert reviews[0]["author"]["name"] == "Example Fact Desk"
-    assert reviews[0]["itemReviewed"]["appearance"]["url"] == "https://news.example.com/2025/06/tram"
+    assert (
+        reviews[0]["itemReviewed"]["appearance"]["url"] == "https://news.example.com/2025/06/tram"
+    )
 
 
 def test_fever_lines_validate_and_labels_without_a_fever_class_are_counted(standards):

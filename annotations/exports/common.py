@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 JSON_OPTIONS = orjson.OPT_SORT_KEYS
+_ZERO = dt.timedelta(0)
 GENERATOR_NAME = "factcheck 0.1.0"
 
 # One exported article: plain JSON-able data (see rows.article_row for the shape).
@@ -63,8 +64,10 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        text = value.astimezone(dt.UTC).isoformat()
-        return text.removesuffix("+00:00") + "Z"
+        if value.utcoffset() != _ZERO:
+            value = value.astimezone(dt.UTC)
+        # orjson formats RFC 3339 in C, several times faster than isoformat() + astimezone().
+        return orjson.dumps(value, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)[1:-1].decode()
     return value.isoformat()
 
 

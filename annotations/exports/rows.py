@@ -191,12 +191,14 @@ def export_rows(
                 "claimant", "claim_date", "created_by_id", "created_at", "updated_at",
             )
         )  # fmt: skip
-        claim_ids = [c["id"] for c in claims]
+        # Related rows are selected by article id (at most chunk_size parameters), never by a
+        # list of claim ids that could outgrow a database's parameter limit.
+        in_chunk = Q(claim__article_id__in=article_ids)
         sources_by_claim: dict[int, list[Row]] = defaultdict(list)
         verdicts_by_claim: dict[int, list[Row]] = defaultdict(list)
-        if claim_ids:
+        if claims:
             for s in (
-                Source.objects.filter(claim_id__in=claim_ids)
+                Source.objects.filter(in_chunk)
                 .order_by("pk")
                 .values(
                     "id", "claim_id", "url", "title", "publisher", "quote", "stance",
@@ -219,7 +221,7 @@ def export_rows(
                     }
                 )
             verdicts = list(
-                Verdict.objects.filter(claim_id__in=claim_ids)
+                Verdict.objects.filter(in_chunk)
                 .filter(verdict_filter)
                 .order_by("pk")
                 .values(
@@ -232,7 +234,10 @@ def export_rows(
             cited: dict[int, list[int]] = defaultdict(list)
             if verdicts:
                 through = Verdict.sources.through.objects.filter(
-                    verdict_id__in=[v["id"] for v in verdicts]
+                    verdict__claim__article_id__in=article_ids,
+                    verdict__status__in=[Status.APPROVED]
+                    if status == "approved"
+                    else Status.values,
                 ).order_by("verdict_id", "source_id")
                 for verdict_id, source_id in through.values_list("verdict_id", "source_id"):
                     cited[verdict_id].append(source_id)

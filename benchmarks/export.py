@@ -1,0 +1,234 @@
+"""Measure every export format on a synthetic corpus, next to a raw-SQL + orjson baseline.
+
+    .venv/bin/python benchmarks/export.py [--articles 2000] [--claims 20] [--database-url URL]
+
+Builds the corpus with bulk_create in its own temporary SQLite file (unless --database-url
+names a database to fill), then runs each format in a fresh subprocess, writing to a byte
+counter, and prints claims per second, output bytes and peak memory. Peak memory is the
+subprocess's maximum resident set size (getrusage ru_maxrss), which includes the interpreter
+and Django (the baseline row shows that floor). The baseline reads the same claims with one
+raw SQL query (articles ⋈ claims ⋈ sources ⋈ verdicts ⋈ labels, streamed with fetchmany) and
+writes one orjson line per claim. Numbers go in the README, never in a test assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+FORMATS = ["jsonl", "json", "csv", "claimreview", "wadm", "fever"]
+SENTENCE = "Officials said the figure {i} rose by {p}% in {y}, according to the 🚀 report 東京."
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    import django
+
+    django.setup()
+
+
+def build(articles: int, claims: int) -> None:
+    """Fill the database with `articles` × `claims` approved claims, each with one source."""
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from annotations import services
+    from annotations.models import (
+        Article,
+        Claim,
+        Membership,
+        Project,
+        Source,
+        User,
+        Verdict,
+    )
+    from annotations.text import context_around, text_sha256
+
+    call_command("migrate", verbosity=0)
+    scale = services.ensure_default_scale()
+    labels = list(scale.labels.all())
+    reviewer = User.objects.create(username="bench-reviewer")
+    editor = User.objects.create(username="bench-editor")
+    project = Project.objects.create(
+        slug="bench", name="Bench", rating_scale=scale, organisation_name="Bench Desk"
+    )
+    Membership.objects.create(
+        project=project, user=reviewer, role="reviewer", pseudonym="annotator-1"
+    )
+    Membership.objects.create(project=project, user=editor, role="editor", pseudonym="annotator-2")
+    now = timezone.now()
+    through = Verdict.sources.through
+    batch = 100
+    for first in range(0, articles, batch):
+        rows = []
+        for a in range(first, min(first + batch, articles)):
+            sentences = [SENTENCE.format(i=a * claims + c, p=c, y=2000 + c) for c in range(claims)]
+            text = " ".join(sentences)
+            rows.append(Article(project=project, title=f"Article {a}", url=f"https://news.example.org/{a}",
+                                text=text, text_sha256=text_sha256(text), language="en", created_by=reviewer))  # fmt: skip
+        made = Article.objects.bulk_create(rows)
+        if made[0].pk is None:  # SQLite before RETURNING support
+            made = list(
+                Article.objects.filter(project=project).order_by("pk")[first : first + batch]
+            )
+        claim_rows = []
+        for article in made:
+            offset = 0
+            for c in range(claims):
+                sentence = SENTENCE.format(i=0, p=0, y=0)
+                end = article.text.index(".", offset + 20) + 1
+                quote = article.text[offset:end]
+                prefix, suffix = context_around(article.text, offset, end)
+                claim_rows.append(Claim(article=article, start=offset, end=end, quote=quote, prefix=prefix,
+                                        suffix=suffix, statement=quote, created_by=reviewer))  # fmt: skip
+                offset = end + 1
+                del sentence, c
+        claim_rows = Claim.objects.bulk_create(claim_rows)
+        sources = Source.objects.bulk_create(
+            Source(
+                claim=claim,
+                url=f"https://stats.example.org/{claim.pk}",
+                stance="supports",
+                quote="The figure rose.",
+                added_by=reviewer,
+            )
+            for claim in claim_rows
+        )
+        verdicts = Verdict.objects.bulk_create(
+            Verdict(
+                claim=claim,
+                reviewer=reviewer,
+                rating=labels[claim.pk % len(labels)],
+                explanation="The **report** says so.",
+                explanation_html="<p>The <strong>report</strong> says so.</p>",
+                status="approved",
+                version=3,
+                submitted_at=now,
+                approved_by=editor,
+                approved_at=now,
+            )
+            for claim in claim_rows
+        )
+        through.objects.bulk_create(
+            through(verdict_id=v.pk, source_id=s.pk) for v, s in zip(verdicts, sources, strict=True)
+        )
+
+
+class Counter:
+    def __init__(self):
+        self.bytes = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.bytes += len(chunk)
+
+
+def run_format(fmt: str) -> dict:
+    from annotations.exports.pipeline import parse_options, run_export
+    from annotations.models import Project
+
+    project = Project.objects.select_related("rating_scale").get(slug="bench")
+    sink = Counter()
+    started = time.perf_counter()
+    export = run_export(
+        project=project, options=parse_options(format=fmt), base_url="http://localhost/"
+    )
+    for chunk in export.stream:
+        sink.write(chunk)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "bytes": sink.bytes, "claims": export.context.counts["claims"]}
+
+
+def run_baseline() -> dict:
+    import orjson
+    from django.db import connection
+
+    sql = """
+        SELECT a.id, a.title, a.url, c.id, c.start, c."end", c.quote, c.prefix, c.suffix,
+               c.statement, s.url, v.status, v.explanation_html, l.slug, l.fever, l.averitec,
+               l.ordinal, l.truth_score, l.claimreview_rating
+        FROM annotations_article a
+        JOIN annotations_claim c ON c.article_id = a.id
+        LEFT JOIN annotations_source s ON s.claim_id = c.id
+        LEFT JOIN annotations_verdict v ON v.claim_id = c.id AND v.status = 'approved'
+        LEFT JOIN annotations_ratinglabel l ON l.id = v.rating_id
+        ORDER BY a.id, c.start, c.id
+    """
+    keys = ["article_id", "title", "url", "claim_id", "start", "end", "quote", "prefix", "suffix",
+            "statement", "source_url", "status", "explanation_html", "rating", "fever",
+            "averitec", "ordinal", "truth_score", "claimreview_rating"]  # fmt: skip
+    sink = Counter()
+    claims = 0
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(2000):
+            sink.write(
+                b"".join(orjson.dumps(dict(zip(keys, r, strict=True))) + b"\n" for r in rows)
+            )
+            claims += len(rows)
+    # The article text is left out of the baseline: it would repeat per claim.
+    return {"seconds": time.perf_counter() - started, "bytes": sink.bytes, "claims": claims}
+
+
+def child(args) -> None:
+    setup_django(args.database_url)
+    result = run_baseline() if args.child == "baseline" else run_format(args.child)
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--claims", type=int, default=20, help="claims per article")
+    parser.add_argument("--database-url", help="fill this database instead of a temporary SQLite")
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args)
+    tmp = None
+    if not args.database_url:
+        tmp = tempfile.TemporaryDirectory(prefix="factcheck-bench-")
+        args.database_url = f"sqlite:///{tmp.name}/bench.sqlite3"
+    started = time.perf_counter()
+    build_cmd = [sys.executable, __file__, "--child", "build", "--database-url", args.database_url]
+    env = {**os.environ, "BENCH_ARTICLES": str(args.articles), "BENCH_CLAIMS": str(args.claims)}
+    subprocess.run(build_cmd, check=True, env=env)
+    print(f"corpus: {args.articles} articles × {args.claims} claims, built in "
+          f"{time.perf_counter() - started:.1f} s ({args.database_url.split(':')[0]})")  # fmt: skip
+    results = {}
+    for name in ["baseline", *args.formats.split(",")]:
+        cmd = [sys.executable, __file__, "--child", name, "--database-url", args.database_url]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    base = results["baseline"]["seconds"]
+    print(
+        f"| {'format':<12} | {'claims/s':>10} | {'seconds':>7} | {'× baseline':>10} | {'bytes':>12} | {'peak RSS MB':>11} |"
+    )
+    print(f"|{'-' * 14}|{'-' * 12}|{'-' * 9}|{'-' * 12}|{'-' * 14}|{'-' * 13}|")
+    for name, r in results.items():
+        rate = r["claims"] / r["seconds"] if r["seconds"] else 0
+        print(f"| {name:<12} | {rate:>10,.0f} | {r['seconds']:>7.2f} | {r['seconds'] / base:>10.2f} | "
+              f"{r['bytes']:>12,} | {r['maxrss_mb']:>11.0f} |")  # fmt: skip
+    if tmp:
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    if "--child" in sys.argv and sys.argv[sys.argv.index("--child") + 1] == "build":
+        url = sys.argv[sys.argv.index("--database-url") + 1]
+        setup_django(url)
+        build(int(os.environ["BENCH_ARTICLES"]), int(os.environ["BENCH_CLAIMS"]))
+    else:
+        main()
