@@ -35,7 +35,9 @@ def rating(slug, name, ordinal, truth, fever, averitec, number):
 TRUE = rating("true", "True", 5, 1.0, "SUPPORTS", "Supported", 5)
 FALSE = rating("false", "False", 1, 0.0, "REFUTES", "Refuted", 1)
 HALF = rating("half-true", "Half true", 3, 0.5, None, "Conflicting Evidence/Cherrypicking", 3)
-UNPROVEN = rating("unproven", "Unproven", None, None, "NOT ENOUGH INFO", "Not Enough Evidence", None)
+UNPROVEN = rating(
+    "unproven", "Unproven", None, None, "NOT ENOUGH INFO", "Not Enough Evidence", None
+)
 
 
 def claim(cid, quote, *, verdicts, sources=(), statement="", claimant=""):
@@ -135,7 +137,9 @@ def sample_rows() -> list[list[dict]]:
                 verdicts=[verdict(90, HALF, sources=[32])],
                 claimant="The mayor",
             ),
-            claim(10, "=SUM(A1) is not a claim 👍🏽", verdicts=[verdict(100, TRUE, status="draft")]),
+            claim(
+                10, "=SUM(A1) is not a claim 👍🏽", verdicts=[verdict(100, TRUE, status="draft")]
+            ),
             claim(11, "日本の輸入は12%増えた", verdicts=[]),
         ],
     }
