@@ -7,6 +7,7 @@ No database: rows come from tests/export_samples.py. Regenerate the golden files
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from annotations.exports.common import html_to_text
+from annotations.exports.common import db_timestamp, html_to_text, iso
 from annotations.exports.pipeline import FORMATS
 from tests.export_samples import TEXT, sample_context, sample_rows
 
@@ -169,3 +170,38 @@ def test_fever_lines_validate_and_labels_without_a_fever_class_are_counted(stand
 def test_explanation_text_drops_tags_and_decodes_entities():
     html = '<p>A &amp; B <a href="https://x.example" rel="nofollow">link</a></p><p>Next</p>'
     assert html_to_text(html) == "A & B link\nNext"
+
+
+@pytest.mark.parametrize(
+    "instant",
+    [
+        dt.datetime(2026, 11, 28, 14, 3, 12, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 28, 14, 3, 12, 120000, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 28, 14, 3, 12, 0, tzinfo=dt.UTC),
+        dt.datetime(1999, 1, 1, 0, 0, 0, 1, tzinfo=dt.UTC),
+    ],
+)
+def test_database_timestamp_text_formats_like_iso(instant):
+    """SQLite's stored text and PostgreSQL's UTC text output give exactly iso()'s RFC 3339."""
+    sqlite_text = instant.replace(tzinfo=None).isoformat(" ")
+    fraction = f".{instant.microsecond:06d}".rstrip("0") if instant.microsecond else ""
+    postgres_text = f"{instant:%Y-%m-%d %H:%M:%S}{fraction}+00"
+    assert db_timestamp(sqlite_text) == iso(instant)
+    assert db_timestamp(postgres_text) == iso(instant)
+    assert db_timestamp(None) is None
+
+
+@pytest.mark.django_db
+def test_exported_timestamps_match_the_stored_instants(article, reviewer, editor):
+    """On the database under test, the text path gives the same string as the model value."""
+    from annotations.exports.rows import export_rows
+    from tests.factories import make_claim, make_verdict
+
+    claim = make_claim(article=article, user=reviewer)
+    verdict = make_verdict(claim=claim, user=reviewer, status="approved", editor=editor)
+    verdict.refresh_from_db()
+    [row] = next(export_rows(project=article.project))
+    exported = row["claims"][0]["verdicts"][0]
+    assert exported["approved_at"] == iso(verdict.approved_at)
+    assert exported["created_at"] == iso(verdict.created_at)
+    assert row["created_at"] == iso(article.created_at)
