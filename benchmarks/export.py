@@ -5,7 +5,7 @@
 Builds the corpus with bulk_create in its own temporary SQLite file (unless --database-url
 names a database to fill), then runs each format in a fresh subprocess, writing to a byte
 counter, and prints claims per second, output bytes and peak memory. Peak memory is the
-subprocess's maximum resident set size (getrusage ru_maxrss), which includes the interpreter
+subprocess's peak resident set size (VmHWM from /proc/self/status), which includes the interpreter
 and Django (the baseline row shows that floor). The baseline reads the same claims with one
 raw SQL query (articles ⋈ claims ⋈ sources ⋈ verdicts ⋈ labels, streamed with fetchmany) and
 writes one orjson line per claim. Numbers go in the README, never in a test assertion.
@@ -199,10 +199,24 @@ def run_baseline() -> dict:
     return {"seconds": time.perf_counter() - started, "bytes": sink.bytes, "claims": claims}
 
 
+def peak_rss_mb() -> float:
+    """Return this process's peak resident set size in MB.
+
+    VmHWM from /proc, not getrusage's ru_maxrss: on Linux the latter survives execve, so a child
+    would report its parent's peak when that was larger.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(args) -> None:
     setup_django(args.database_url)
     result = run_baseline() if args.child == "baseline" else run_format(args.child)
-    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["maxrss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 
