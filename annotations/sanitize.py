@@ -150,8 +150,11 @@ def render_markdown(source: str) -> str:
 
 
 def clean_article_html(value: str) -> str:
-    """Return imported article HTML with only structural tags left and no active content."""
-    return _ARTICLE_CLEANER.clean(value or "")
+    """Return imported article HTML with only structural tags left and no active content.
+
+    A tag cut off by the end of the input is dropped, as a browser drops it, rather than kept
+    as visible text the way bleach keeps it."""
+    return _ARTICLE_CLEANER.clean(_TRAILING_OPEN_TAG.sub("", value or ""))
 
 
 # An unterminated tag at the very end ("... <img src=x onerror=f()//"): a browser drops it (EOF in

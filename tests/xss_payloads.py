@@ -223,3 +223,44 @@ BAD_URLS: list[str] = [
     "mailto:someone@example.org",
     'https://example.org/"><script>alert(1)</script>',
 ]
+
+
+# --- Whole pages ---------------------------------------------------------------------------------
+
+# A page may hold the app's own forms; it must never hold these.
+PAGE_FORBIDDEN_ELEMENTS = frozenset(
+    {"style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "base",
+     "img", "video", "audio", "source", "marquee"}
+)  # fmt: skip
+
+
+def _same_site(url: str) -> bool:
+    return (url.startswith(("/", "?", "#")) and not url.startswith("//")) or url == ""
+
+
+def assert_page_harmless(page: str, *, where: str = "") -> None:
+    """Fail unless a whole rendered page runs only the app's own code: scripts only from
+    /static/ with no inline body, no on* or style attributes, no active elements, and every
+    link same-site or absolute http(s)/mailto (the favicon's `data:,` excepted)."""
+    label = f" in {where}" if where else ""
+    for element in _elements(page):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        name = _local(tag)
+        attrs = {_local(k): v for k, v in element.attrib.items()}
+        if name == "script":
+            assert attrs.get("src", "").startswith("/static/"), f"foreign script{label}"
+            assert not (element.text or "").strip(), f"inline script{label}: {element.text!r}"
+            continue
+        assert name not in PAGE_FORBIDDEN_ELEMENTS, f"<{name}> on the page{label}"
+        if name == "meta":
+            assert "http-equiv" not in attrs or attrs["http-equiv"].lower() != "refresh"
+        for attr, value in attrs.items():
+            assert not attr.startswith("on"), f"{attr}={value!r} on <{name}>{label}"
+            assert attr != "style", f"style={value!r} on <{name}>{label}"
+            if attr in URL_ATTRIBUTES:
+                if name == "link" and value == "data:,":
+                    continue
+                if not _same_site(value):
+                    assert_safe_link(value, where=f"<{name} {attr}>{label}")
