@@ -266,6 +266,7 @@ def main() -> int:
         DJANGO_STATIC_ROOT=str(folder / "static"),
         FACTCHECK_API_RATE="1000000/min",
         DJANGO_LOG_LEVEL="ERROR",
+        DATABASE_CONN_MAX_AGE="60",  # persistent connections, as the README recommends
     )
     server = None
     try:

@@ -337,3 +337,17 @@ def test_api_tokens_are_stored_only_as_a_digest(reviewer):
     assert tokens.user_for_key(key)[0] == reviewer
     tokens.revoke_token(user=reviewer, token_id=token.pk)
     assert tokens.user_for_key(key) is None
+
+
+def test_make_serve_refuses_to_run_with_debug_on():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(  # noqa: S603
+        ["make", "serve"],  # noqa: S607
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "make serve runs production: set DJANGO_DEBUG=0" in result.stderr
