@@ -341,7 +341,7 @@ def test_api_tokens_are_stored_only_as_a_digest(reviewer):
 
 def test_make_serve_refuses_to_run_with_debug_on():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         ["make", "serve"],  # noqa: S607
         cwd=ROOT,
         env=env,
