@@ -7,6 +7,7 @@
   turns into paragraph breaks; script/style/template contents are dropped, not kept as text.
 - `strip_markup` — plain-text fields (titles, names, notes, quotes): all markup removed, entities
   decoded, repeated until stable so no tag can be smuggled in through entities.
+- `drop_control_characters` — for text kept verbatim (a verdict's Markdown source).
 - `is_http_url` — the one URL check (http/https only, with a host, no characters that could
   break out of an attribute).
 
@@ -176,6 +177,15 @@ def strip_markup(value: str) -> str:
 # Not allowed unescaped in a URL (RFC 3986) and able to break out of an attribute or confuse a
 # parser about the host ("\\" reads as "/" in browsers).
 _URL_FORBIDDEN = frozenset('<>"`\\')
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value: str) -> str:
+    """Return `value` without C0 control characters other than tab and newlines (PostgreSQL
+    cannot store NUL, and none of them is text a reader sees)."""
+    return _CONTROLS.sub("", value or "")
 
 
 def is_http_url(value: str) -> bool:

@@ -319,3 +319,21 @@ def test_payloads_through_the_json_api(client, project, reviewer, editor):
         )
         assert bad.status_code == 400, bad.content
     _assert_stored_values_harmless(project)
+
+
+def test_control_characters_never_reach_the_database(project, reviewer, article):
+    """PostgreSQL refuses NUL in text: services drop control characters instead of failing."""
+    claim = services.mark_claim(
+        article_id=article.pk, user=reviewer, quote=QUOTE, statement="Tram\x00 plan\x07"
+    )
+    verdict = services.draft_verdict(
+        claim_id=claim.pk,
+        reviewer=reviewer,
+        rating="false",
+        explanation="Figures\x00 disagree.\x1b\n\nSee\tthe report.",
+        no_source_reason="None\x00 public.",
+    )
+    verdict.refresh_from_db()
+    assert verdict.explanation == "Figures disagree.\n\nSee\tthe report."
+    assert "\x00" not in verdict.no_source_reason
+    assert "\x00" not in Claim.objects.get(pk=claim.pk).statement
