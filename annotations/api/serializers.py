@@ -89,7 +89,9 @@ class VerdictSummarySerializer(serializers.ModelSerializer):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Claim
@@ -115,7 +117,7 @@ class ArticleDetailSerializer(ArticleSerializer):
 
 
 class SourceSerializer(serializers.ModelSerializer):
-    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    added_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Source
@@ -128,7 +130,9 @@ class SourceSerializer(serializers.ModelSerializer):
 class VerdictSerializer(serializers.ModelSerializer):
     rating = RatingLabelSerializer(read_only=True)
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     sources = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
@@ -142,7 +146,7 @@ class VerdictSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Event

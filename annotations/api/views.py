@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -95,6 +96,23 @@ def verdict_response(verdict: Verdict, *, code: int = status.HTTP_200_OK) -> Res
     return response
 
 
+def verdict_summaries(user, project: Project) -> Prefetch:
+    """Return the prefetch of a claim's verdicts `user` may read, as the article detail shows."""
+    verdicts = (
+        Verdict.objects.filter(selectors.verdict_visibility(user, project))
+        .select_related("rating", "reviewer")
+        .order_by("created_at", "pk")
+    )
+    return Prefetch("verdicts", queryset=verdicts)
+
+
+def claim_response(request, claim: Claim, *, code: int = status.HTTP_200_OK) -> Response:
+    """Render one claim with the summaries of the verdicts the caller may read."""
+    claim = Claim.objects.select_related("created_by", "article__project").get(pk=claim.pk)
+    prefetch_related_objects([claim], verdict_summaries(request.user, claim.article.project))
+    return Response(s.ClaimWithVerdictsSerializer(claim).data, status=code)
+
+
 def validated(serializer_class, request, **kwargs):
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
@@ -174,13 +192,17 @@ class ProjectArticlesApi(generics.ListAPIView):
 
 class ProjectClaimsApi(generics.ListAPIView):
     queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
-    serializer_class = s.ClaimSerializer
+    serializer_class = s.ClaimWithVerdictsSerializer
     pagination_class = IdCursorPagination
     filterset_class = ClaimFilter
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        return Claim.objects.filter(article__project=project).select_related("created_by")
+        return (
+            Claim.objects.filter(article__project=project)
+            .select_related("created_by")
+            .prefetch_related(verdict_summaries(self.request.user, project))
+        )
 
 
 class ProjectSourcesApi(generics.ListAPIView):
@@ -262,36 +284,46 @@ class ArticleDetailApi(APIView):
 
 
 class ArticleClaimsApi(generics.ListAPIView):
+    """An article's claims with their readable verdicts; POST marks a new one."""
+
     queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
-    serializer_class = s.ClaimSerializer
+    serializer_class = s.ClaimWithVerdictsSerializer
     pagination_class = IdCursorPagination
 
     def get_queryset(self):
-        article = visible(Article.objects, self.request, self.kwargs["pk"], "article")
-        return Claim.objects.filter(article=article).select_related("created_by")
+        article = visible(
+            Article.objects.select_related("project"), self.request, self.kwargs["pk"], "article"
+        )
+        return (
+            Claim.objects.filter(article=article)
+            .select_related("created_by")
+            .prefetch_related(verdict_summaries(self.request.user, article.project))
+        )
 
     @extend_schema(
-        request=s.ClaimCreateSerializer, responses={201: s.ClaimSerializer, **WRITE_ERRORS}
+        request=s.ClaimCreateSerializer,
+        responses={201: s.ClaimWithVerdictsSerializer, **WRITE_ERRORS},
     )
     def post(self, request, pk):
         data = validated(s.ClaimCreateSerializer, request)
         claim = services.mark_claim(article_id=pk, user=request.user, **data)
-        return Response(s.ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+        return claim_response(request, claim, code=status.HTTP_201_CREATED)
 
 
 class ClaimDetailApi(APIView):
-    @extend_schema(responses={200: s.ClaimSerializer, **ERRORS})
+    @extend_schema(responses={200: s.ClaimWithVerdictsSerializer, **ERRORS})
     def get(self, request, pk):
-        claim = visible(Claim.objects.select_related("created_by"), request, pk, "claim")
-        return Response(s.ClaimSerializer(claim).data)
+        claim = visible(Claim.objects, request, pk, "claim")
+        return claim_response(request, claim)
 
     @extend_schema(
-        request=s.ClaimUpdateSerializer, responses={200: s.ClaimSerializer, **WRITE_ERRORS}
+        request=s.ClaimUpdateSerializer,
+        responses={200: s.ClaimWithVerdictsSerializer, **WRITE_ERRORS},
     )
     def patch(self, request, pk):
         data = validated(s.ClaimUpdateSerializer, request)
         claim = services.update_claim(claim_id=pk, user=request.user, **data)
-        return Response(s.ClaimSerializer(claim).data)
+        return claim_response(request, claim)
 
     @extend_schema(responses={204: None, **WRITE_ERRORS})
     def delete(self, request, pk):
@@ -369,11 +401,17 @@ class ClaimHistoryApi(generics.ListAPIView):
 
 
 def visible_verdict(request, pk) -> Verdict:
+    """Return a verdict the caller may read, or 404.
+
+    Editors and admins also read returned verdicts (`selectors.editorial_visibility`): an
+    editor who tries to approve a verdict another editor has just returned must learn that it
+    was returned (409), not that it vanished (404).
+    """
     verdict = visible(
         verdict_queryset().select_related("claim__article__project"), request, pk, "verdict"
     )
-    allowed = selectors.visible_verdicts(request.user, verdict.claim.article.project).filter(pk=pk)
-    if not allowed.exists():
+    readable = selectors.editorial_visibility(request.user, verdict.claim.article.project)
+    if not Verdict.objects.filter(readable, pk=pk).exists():
         raise Http404(f"No verdict with id {pk} in your projects.")
     return verdict
 
