@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 3
 
 .PHONY: demo test lint fmt install serve bench clean
 
@@ -50,10 +51,15 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Production: DJANGO_DEBUG=0 DJANGO_SECRET_KEY=... DJANGO_ALLOWED_HOSTS=... make serve
 serve: install
+	@if [ "$${DJANGO_DEBUG:-1}" != "0" ]; then \
+	  echo "make serve runs production: set DJANGO_DEBUG=0, DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS (make demo is the development server)." >&2; exit 1; fi
+	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers 3
+	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	  --access-logfile - --timeout 60 --max-requests 2000 --max-requests-jitter 200
 
 bench: install
 	$(PY) benchmarks/export.py

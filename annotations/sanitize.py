@@ -7,7 +7,14 @@
   turns into paragraph breaks; script/style/template contents are dropped, not kept as text.
 - `strip_markup` — plain-text fields (titles, names, notes, quotes): all markup removed, entities
   decoded, repeated until stable so no tag can be smuggled in through entities.
-- `is_http_url` — the one URL check (http/https only, with a host).
+- `drop_control_characters` — for text kept verbatim (a verdict's Markdown source).
+- `is_http_url` — the one URL check (http/https only, with a host, no characters that could
+  break out of an attribute).
+
+Links in rich text and article HTML must be absolute http(s) (or mailto in rich text). The check
+runs on the attribute value both as written and with entities decoded, after removing the
+whitespace, control and zero-width characters browsers ignore inside URLs, so
+`jav&#x09;ascript:`, `javascript&colon;`, `&#0000106...` and `//host` links are all dropped.
 
 Nothing else in the code base calls bleach or marks a string safe.
 """
@@ -15,6 +22,7 @@ Nothing else in the code base calls bleach or marks a string safe.
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urlsplit
 
 import bleach
@@ -27,8 +35,45 @@ RICH_TAGS = frozenset(
         "li", "ol", "p", "pre", "strong", "sub", "sup", "ul",
     }
 )  # fmt: skip
-RICH_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"]}
 PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+# Characters a browser drops from a URL before reading its scheme (C0 controls, whitespace) and
+# invisible ones an attacker may slip between the letters of "javascript".
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+def _absolute_link(value: str, protocols: frozenset[str]) -> bool:
+    """Return whether `value` is an absolute link with one of `protocols`, both as written and
+    with entities decoded (http/https also need a host)."""
+    for candidate in (value, html.unescape(value)):
+        compact = _URL_NOISE.sub("", candidate)
+        try:
+            parts = urlsplit(compact)
+        except ValueError:
+            return False
+        scheme = parts.scheme.lower()
+        if scheme not in protocols:
+            return False
+        if scheme in {"http", "https"} and not (
+            parts.hostname and compact[len(scheme) :].startswith("://")
+        ):
+            return False
+        if scheme == "mailto" and not parts.path:
+            return False
+    return True
+
+
+def _rich_attribute(tag: str, name: str, value: str) -> bool:
+    if name == "href":
+        return tag == "a" and _absolute_link(value, PROTOCOLS)
+    return name == "title" and tag in {"a", "abbr"}
+
+
+def _article_attribute(tag: str, name: str, value: str) -> bool:
+    return tag == "a" and name == "href" and _absolute_link(value, frozenset({"http", "https"}))
+
+
+RICH_ATTRIBUTES = _rich_attribute
 
 ARTICLE_TAGS = frozenset(
     {
@@ -80,7 +125,7 @@ _RICH_CLEANER = bleach.Cleaner(
 )
 _ARTICLE_CLEANER = bleach.Cleaner(
     tags=ARTICLE_TAGS | DROP_WITH_CONTENT,
-    attributes={"a": ["href"]},
+    attributes=_article_attribute,
     protocols={"http", "https"},
     strip=True,
     strip_comments=True,
@@ -106,24 +151,49 @@ def render_markdown(source: str) -> str:
 
 
 def clean_article_html(value: str) -> str:
-    """Return imported article HTML with only structural tags left and no active content."""
-    return _ARTICLE_CLEANER.clean(value or "")
+    """Return imported article HTML with only structural tags left and no active content.
+
+    A tag cut off by the end of the input is dropped, as a browser drops it, rather than kept
+    as visible text the way bleach keeps it."""
+    return _ARTICLE_CLEANER.clean(_TRAILING_OPEN_TAG.sub("", value or ""))
+
+
+# An unterminated tag at the very end ("... <img src=x onerror=f()//"): a browser drops it (EOF in
+# tag), bleach keeps it as text. Plain text must not carry it either.
+_TRAILING_OPEN_TAG = re.compile(r"<[A-Za-z/!?][^<>]*$")
 
 
 def strip_markup(value: str) -> str:
     """Return plain text: tags and comments removed, entities decoded, until nothing changes."""
     text = value or ""
     for _ in range(5):
-        cleaned = html.unescape(_PLAIN_CLEANER.clean(text))
+        cleaned = _TRAILING_OPEN_TAG.sub("", html.unescape(_PLAIN_CLEANER.clean(text)))
         if cleaned == text:
             break
         text = cleaned
     return text.strip()
 
 
+# Not allowed unescaped in a URL (RFC 3986) and able to break out of an attribute or confuse a
+# parser about the host ("\\" reads as "/" in browsers).
+_URL_FORBIDDEN = frozenset('<>"`\\')
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drop_control_characters(value: str) -> str:
+    """Return `value` without C0 control characters other than tab and newlines (PostgreSQL
+    cannot store NUL, and none of them is text a reader sees)."""
+    return _CONTROLS.sub("", value or "")
+
+
 def is_http_url(value: str) -> bool:
-    """Return whether `value` is an absolute http(s) URL with a host and no whitespace."""
-    if not value or any(ch.isspace() or ord(ch) < 32 for ch in value):
+    """Return whether `value` is an absolute http(s) URL with a host, no whitespace, no control
+    characters and none of the characters URLs must percent-encode."""
+    if not value or any(
+        ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in _URL_FORBIDDEN for ch in value
+    ):
         return False
     try:
         parts = urlsplit(value)

@@ -520,7 +520,7 @@ def _rating(project: Project, slug: str | None) -> RatingLabel:
 
 
 def _explanation(source: str | None) -> tuple[str, str]:
-    source = source or ""
+    source = sanitize.drop_control_characters(source or "")
     max_chars = limit("MAX_EXPLANATION_CHARS")
     if len(source) > max_chars:
         raise TooLarge(

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: oversized requests get 413 with the limit, never a 500.
+    "annotations.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,6 +134,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_AGE = env_int("DJANGO_SESSION_AGE", 60 * 60 * 12)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+# Every authenticate() call (sign-in page, admin, Client.login) goes through the throttle.
+AUTHENTICATION_BACKENDS = ["annotations.auth.ThrottlingModelBackend"]
+FACTCHECK_LOGIN_THROTTLE = {
+    "USERNAME_FAILURES": env_int("FACTCHECK_LOGIN_FAILURES", 5),
+    "ADDRESS_FAILURES": env_int("FACTCHECK_LOGIN_ADDRESS_FAILURES", 20),
+    "WINDOW_SECONDS": env_int("FACTCHECK_LOGIN_WINDOW_SECONDS", 15 * 60),
+    "LOCKOUT_SECONDS": env_int("FACTCHECK_LOGIN_LOCKOUT_SECONDS", 15 * 60),
+    # How many reverse proxies append to X-Forwarded-For in front of the app (0: trust none).
+    "TRUSTED_PROXIES": env_int("FACTCHECK_TRUSTED_PROXIES", 0),
+}
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -142,7 +154,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -94,10 +94,14 @@ def visible(queryset, request, pk, what: str):
         raise Http404(f"No {what} with id {pk} in your projects.") from None
 
 
-def verdict_queryset():
-    return Verdict.objects.select_related("rating", "reviewer", "approved_by").prefetch_related(
-        "sources"
-    )
+def visible_claim(request, pk) -> Claim:
+    return visible(Claim.objects.select_related("article__project"), request, pk, "claim")
+
+
+def verdict_queryset(base=None):
+    """Return verdicts (of `base`, default all) with what VerdictSerializer reads, prefetched."""
+    base = Verdict.objects.all() if base is None else base
+    return base.select_related("rating", "reviewer", "approved_by").prefetch_related("sources")
 
 
 def verdict_response(verdict: Verdict, *, code: int = status.HTTP_200_OK) -> Response:
@@ -239,11 +243,7 @@ class ProjectVerdictsApi(generics.ListAPIView):
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        return (
-            selectors.visible_verdicts(self.request.user, project)
-            .select_related("rating", "reviewer", "approved_by")
-            .prefetch_related("sources")
-        )
+        return verdict_queryset(selectors.visible_verdicts(self.request.user, project))
 
 
 class ProjectQueueApi(generics.ListAPIView):
@@ -365,19 +365,9 @@ class ClaimVerdictsApi(generics.ListAPIView):
     pagination_class = SmallPagination
 
     def get_queryset(self):
-        claim = visible(
-            Claim.objects.select_related("article__project"),
-            self.request,
-            self.kwargs["pk"],
-            "claim",
-        )
-        return (
-            selectors.visible_verdicts(self.request.user, claim.article.project)
-            .filter(claim=claim)
-            .select_related("rating", "reviewer", "approved_by")
-            .prefetch_related("sources")
-            .order_by("created_at", "pk")
-        )
+        claim = visible_claim(self.request, self.kwargs["pk"])
+        visible_here = selectors.visible_verdicts(self.request.user, claim.article.project)
+        return verdict_queryset(visible_here.filter(claim=claim)).order_by("created_at", "pk")
 
     @extend_schema(
         request=s.VerdictCreateSerializer, responses={201: s.VerdictSerializer, **WRITE_ERRORS}
@@ -396,12 +386,7 @@ class ClaimHistoryApi(generics.ListAPIView):
     pagination_class = SmallPagination
 
     def get_queryset(self):
-        claim = visible(
-            Claim.objects.select_related("article__project"),
-            self.request,
-            self.kwargs["pk"],
-            "claim",
-        )
+        claim = visible_claim(self.request, self.kwargs["pk"])
         return selectors.claim_history_for(claim=claim, user=self.request.user)
 
 

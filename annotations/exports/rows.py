@@ -1,0 +1,316 @@
+"""`export_rows`: the one selector behind every export format.
+
+It reads a project's articles in chunks, keyed by primary key, and turns each chunk into plain
+JSON-able dicts (`Row`) with five queries whatever the chunk holds: articles, claims, sources,
+verdicts, and the verdicts' cited sources. Before the first chunk it reads the project's
+memberships (pseudonyms) and the rating scales once. Memory therefore depends on the chunk size,
+not on the corpus.
+
+Row shape (one article):
+    {id, title, url, publisher, author, published_at, language, text, text_sha256, created_by,
+     created_at, updated_at,
+     claims: [{id, start, end, quote, prefix, suffix, statement, claimant, claim_date,
+               created_by, created_at, updated_at,
+               sources: [{id, url, title, publisher, quote, stance, accessed_at, archived_url,
+                          added_by, created_at, updated_at}],
+               verdicts: [{id, status, version, rating, explanation_html, explanation_text,
+                           no_source_reason, sources: [source ids], reviewer, submitted_at,
+                           approved_by, approved_at, supersedes, correction_note, review_note,
+                           created_at, updated_at}]}]}
+`rating` is {slug, name, scale: {slug, version}, ordinal, truth_score, fever, averitec,
+claimreview_rating, claimreview_bounds}. People appear as their project pseudonym, or as their
+username when identities were asked for (the caller checks `permissions.can_export`).
+Offsets are code points; timestamps RFC 3339 in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, TextField
+from django.db.models.functions import Cast
+
+from ..models import Article, Claim, Membership, Project, RatingScale, Source, Verdict
+from ..workflow import Status
+from .common import Row, db_timestamp, html_to_text, iso
+
+STATUSES = ("approved", "all")
+DEFAULT_CHUNK = 100  # articles per chunk
+
+
+def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
+    """Return a Q over Article: the project's articles, changed since `updated_since` if given.
+
+    An article counts as changed when it, or any of its claims, sources or verdicts was
+    updated at or after the instant (claims' `updated_at` also moves when a source is added).
+    """
+    condition = Q(project=project)
+    if updated_since is not None:
+        condition &= (
+            Q(updated_at__gte=updated_since)
+            | Q(Exists(Claim.objects.filter(article=OuterRef("pk"), updated_at__gte=updated_since)))
+            | Q(
+                Exists(
+                    Source.objects.filter(
+                        claim__article=OuterRef("pk"), updated_at__gte=updated_since
+                    )
+                )
+            )
+            | Q(
+                Exists(
+                    Verdict.objects.filter(
+                        claim__article=OuterRef("pk"), updated_at__gte=updated_since
+                    )
+                )
+            )
+        )
+    return condition
+
+
+def _verdict_filter(status: str) -> Q:
+    return Q() if status == "all" else Q(status=Status.APPROVED)
+
+
+def project_info(project: Project) -> dict[str, Any]:
+    """Return the project's description as every export record carries it."""
+    scale = project.rating_scale
+    return {
+        "slug": project.slug,
+        "name": project.name,
+        "description": project.description,
+        "organisation_name": project.organisation_name,
+        "organisation_url": project.organisation_url,
+        "methodology_url": project.methodology_url,
+        "corrections_policy_url": project.corrections_policy_url,
+        "required_verdicts": project.required_verdicts,
+        "rating_scale": {"slug": scale.slug, "version": scale.version, "name": scale.name},
+    }
+
+
+def export_counts(
+    *, project: Project, status: str = "approved", updated_since: dt.datetime | None = None
+) -> dict[str, int]:
+    """Return how many articles, claims, sources and verdicts an export will hold (6 queries)."""
+    articles = Article.objects.filter(_article_filter(project, updated_since))
+    claims = Claim.objects.filter(article__in=articles.values("pk"))
+    return {
+        "articles": articles.count(),
+        "claims": claims.count(),
+        "sources": Source.objects.filter(claim__in=claims.values("pk")).count(),
+        "verdicts": Verdict.objects.filter(claim__in=claims.values("pk"))
+        .filter(_verdict_filter(status))
+        .count(),
+        "approved_verdicts": Verdict.objects.filter(
+            claim__in=claims.values("pk"), status=Status.APPROVED
+        ).count(),
+        "approved_without_fever_class": Verdict.objects.filter(
+            claim__in=claims.values("pk"), status=Status.APPROVED, rating__fever=""
+        ).count(),
+    }
+
+
+def _people(project: Project, identities: bool) -> dict[int, str]:
+    rows = Membership.objects.filter(project=project).values_list(
+        "user_id", "user__username" if identities else "pseudonym"
+    )
+    return dict(rows)
+
+
+def _ratings(project: Project) -> dict[int, dict[str, Any]]:
+    """Return {label id: rating dict} for the project's scale and every scale its verdicts use."""
+    used = Verdict.objects.filter(claim__article__project=project).values("rating__scale_id")
+    scales = RatingScale.objects.filter(
+        Q(pk=project.rating_scale_id) | Q(pk__in=used)
+    ).prefetch_related("labels")
+    ratings = {}
+    for scale in scales:
+        bounds = scale.claimreview_bounds()
+        for label in scale.labels.all():
+            ratings[label.pk] = {
+                "slug": label.slug,
+                "name": label.name,
+                "scale": {"slug": scale.slug, "version": scale.version},
+                "ordinal": label.ordinal,
+                "truth_score": label.truth_score,
+                "fever": label.fever or None,
+                "averitec": label.averitec or None,
+                "claimreview_rating": label.claimreview_rating,
+                "claimreview_bounds": list(bounds)
+                if bounds and label.claimreview_rating is not None
+                else None,
+            }
+    return ratings
+
+
+def as_text(*names: str) -> dict[str, Cast]:
+    """Return `values()` expressions that read timestamp columns as the database's text.
+
+    Keys get a `_t` suffix (a values() key may not shadow a field); `db_timestamp` turns them
+    into RFC 3339. Parsing datetimes in Python cost more than everything else in an export.
+    """
+    return {f"{name}_t": Cast(F(name), output_field=TextField()) for name in names}
+
+
+def export_rows(
+    *,
+    project: Project,
+    status: str = "approved",
+    updated_since: dt.datetime | None = None,
+    identities: bool = False,
+    chunk_size: int = DEFAULT_CHUNK,
+) -> Iterator[list[Row]]:
+    """Yield the project's articles as lists of row dicts, `chunk_size` articles at a time.
+
+    `status="approved"` keeps only approved verdicts; `"all"` keeps every verdict with its
+    status. Articles come in primary-key order, claims by position, sources and verdicts by
+    primary key, so the same data always gives the same rows. Queries: 3 before the first
+    chunk, then at most 5 per chunk (plus one to find that there is no further chunk).
+    """
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    people = _people(project, identities)
+    ratings = _ratings(project)
+
+    def person(user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        return people.get(user_id) or f"former-member-{user_id}"
+
+    articles = Article.objects.filter(_article_filter(project, updated_since)).order_by("pk")
+    verdict_filter = _verdict_filter(status)
+    last_pk = 0
+    while True:
+        chunk = list(
+            articles.filter(pk__gt=last_pk).values(
+                "id", "title", "url", "publisher", "author", "language", "text", "text_sha256",
+                "created_by_id", **as_text("published_at", "created_at", "updated_at"),
+            )[:chunk_size]
+        )  # fmt: skip
+        if not chunk:
+            return
+        last_pk = chunk[-1]["id"]
+        article_ids = [a["id"] for a in chunk]
+        claims = list(
+            Claim.objects.filter(article_id__in=article_ids)
+            .order_by("article_id", "start", "end", "pk")
+            .values(
+                "id", "article_id", "start", "end", "quote", "prefix", "suffix", "statement",
+                "claimant", "claim_date", "created_by_id", **as_text("created_at", "updated_at"),
+            )
+        )  # fmt: skip
+        # Related rows are selected by article id (at most chunk_size parameters), never by a
+        # list of claim ids that could outgrow a database's parameter limit.
+        in_chunk = Q(claim__article_id__in=article_ids)
+        sources_by_claim: dict[int, list[Row]] = defaultdict(list)
+        verdicts_by_claim: dict[int, list[Row]] = defaultdict(list)
+        if claims:
+            for s in (
+                Source.objects.filter(in_chunk)
+                .order_by("pk")
+                .values(
+                    "id", "claim_id", "url", "title", "publisher", "quote", "stance",
+                    "accessed_at", "archived_url", "added_by_id",
+                    **as_text("created_at", "updated_at"),
+                )
+            ):  # fmt: skip
+                sources_by_claim[s["claim_id"]].append(
+                    {
+                        "id": s["id"],
+                        "url": s["url"],
+                        "title": s["title"],
+                        "publisher": s["publisher"],
+                        "quote": s["quote"],
+                        "stance": s["stance"],
+                        "accessed_at": iso(s["accessed_at"]),
+                        "archived_url": s["archived_url"],
+                        "added_by": person(s["added_by_id"]),
+                        "created_at": db_timestamp(s["created_at_t"]),
+                        "updated_at": db_timestamp(s["updated_at_t"]),
+                    }
+                )
+            verdicts = list(
+                Verdict.objects.filter(in_chunk)
+                .filter(verdict_filter)
+                .order_by("pk")
+                .values(
+                    "id", "claim_id", "status", "version", "rating_id", "explanation_html",
+                    "no_source_reason", "reviewer_id", "approved_by_id", "supersedes_id",
+                    "correction_note", "review_note",
+                    **as_text("submitted_at", "approved_at", "created_at", "updated_at"),
+                )
+            )  # fmt: skip
+            cited: dict[int, list[int]] = defaultdict(list)
+            if verdicts:
+                through = Verdict.sources.through.objects.filter(
+                    verdict__claim__article_id__in=article_ids,
+                    verdict__status__in=[Status.APPROVED]
+                    if status == "approved"
+                    else Status.values,
+                ).order_by("verdict_id", "source_id")
+                for verdict_id, source_id in through.values_list("verdict_id", "source_id"):
+                    cited[verdict_id].append(source_id)
+            for v in verdicts:
+                verdicts_by_claim[v["claim_id"]].append(
+                    {
+                        "id": v["id"],
+                        "status": v["status"],
+                        "version": v["version"],
+                        "rating": ratings[v["rating_id"]],
+                        "explanation_html": v["explanation_html"],
+                        "explanation_text": html_to_text(v["explanation_html"]),
+                        "no_source_reason": v["no_source_reason"],
+                        "sources": cited.get(v["id"], []),
+                        "reviewer": person(v["reviewer_id"]),
+                        "submitted_at": db_timestamp(v["submitted_at_t"]),
+                        "approved_by": person(v["approved_by_id"]),
+                        "approved_at": db_timestamp(v["approved_at_t"]),
+                        "supersedes": v["supersedes_id"],
+                        "correction_note": v["correction_note"],
+                        "review_note": v["review_note"],
+                        "created_at": db_timestamp(v["created_at_t"]),
+                        "updated_at": db_timestamp(v["updated_at_t"]),
+                    }
+                )
+        claims_by_article: dict[int, list[Row]] = defaultdict(list)
+        for c in claims:
+            claims_by_article[c["article_id"]].append(
+                {
+                    "id": c["id"],
+                    "start": c["start"],
+                    "end": c["end"],
+                    "quote": c["quote"],
+                    "prefix": c["prefix"],
+                    "suffix": c["suffix"],
+                    "statement": c["statement"],
+                    "claimant": c["claimant"],
+                    "claim_date": iso(c["claim_date"]),
+                    "created_by": person(c["created_by_id"]),
+                    "created_at": db_timestamp(c["created_at_t"]),
+                    "updated_at": db_timestamp(c["updated_at_t"]),
+                    "sources": sources_by_claim.get(c["id"], []),
+                    "verdicts": verdicts_by_claim.get(c["id"], []),
+                }
+            )
+        yield [
+            {
+                "id": a["id"],
+                "title": a["title"],
+                "url": a["url"],
+                "publisher": a["publisher"],
+                "author": a["author"],
+                "published_at": db_timestamp(a["published_at_t"]),
+                "language": a["language"],
+                "text": a["text"],
+                "text_sha256": a["text_sha256"],
+                "created_by": person(a["created_by_id"]),
+                "created_at": db_timestamp(a["created_at_t"]),
+                "updated_at": db_timestamp(a["updated_at_t"]),
+                "claims": claims_by_article.get(a["id"], []),
+            }
+            for a in chunk
+        ]
+        if len(chunk) < chunk_size:
+            return
