@@ -532,7 +532,7 @@ def _explanation(source: str | None) -> tuple[str, str]:
 
 def _cited(claim: Claim, source_ids: Iterable[int] | None) -> list[Source]:
     ids = list(dict.fromkeys(source_ids or []))
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+    if any(isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 2**63 for i in ids):
         raise ValidationFailed("sources must be a list of source ids.", field="sources")
     found = list(Source.objects.filter(claim=claim, pk__in=ids))
     missing = sorted(set(ids) - {s.pk for s in found})

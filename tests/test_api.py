@@ -7,7 +7,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from annotations import tokens
+from annotations import services, tokens
+from annotations.exceptions import ValidationFailed
 from annotations.models import Claim, Event, Source, Verdict
 from tests.factories import ARTICLE_TEXT, make_article, make_claim, make_source, make_verdict
 
@@ -473,3 +474,15 @@ class TestSchemaAndHeaders:
         before = Event.objects.count()
         api(reviewer).get(f"/api/v1/articles/{article.pk}/")
         assert Event.objects.count() == before
+
+
+def test_out_of_range_source_ids_are_400_not_500(api, claim, reviewer):
+    """Found by schemathesis: an id beyond a 64-bit integer overflowed the database driver."""
+    response = api(reviewer).post(
+        f"/api/v1/claims/{claim.pk}/verdicts/",
+        {"rating": "mostly-true", "sources": [8, 16675957320099414016]},
+        format="json",
+    )
+    assert response.status_code == 400 and response.json()["field"].startswith("sources")
+    with pytest.raises(ValidationFailed, match="list of source ids"):
+        services.draft_verdict(claim_id=claim.pk, reviewer=reviewer, rating="true", sources=[2**64])

@@ -18,6 +18,8 @@ from ..models import (
 )
 from ..permissions import roles_in
 
+MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField can hold
+
 # --- Output ----------------------------------------------------------------------------------
 
 
@@ -219,7 +221,9 @@ class VerdictCreateSerializer(serializers.Serializer):
     rating = serializers.SlugField(max_length=64)
     explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     sources = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=200
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=200,
     )
     no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
@@ -228,7 +232,9 @@ class VerdictUpdateSerializer(serializers.Serializer):
     rating = serializers.SlugField(max_length=64, required=False)
     explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     sources = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=200
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        required=False,
+        max_length=200,
     )
     no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
