@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 
+from . import limits
 from .querysets import (
     ArticleQuerySet,
     ClaimQuerySet,
@@ -136,9 +137,9 @@ class Project(models.Model):
     """A workspace: its articles, members and rating scale."""
 
     slug = models.SlugField(max_length=64, unique=True)
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    organisation_name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=limits.NAME)
+    description = models.TextField(blank=True, max_length=limits.DESCRIPTION)
+    organisation_name = models.CharField(max_length=limits.NAME, blank=True)
     organisation_url = models.URLField(blank=True)
     methodology_url = models.URLField(blank=True)
     corrections_policy_url = models.URLField(blank=True)
@@ -198,12 +199,12 @@ class Article(models.Model):
     """A news article as canonical plain text (see `text.canonical_text`). Immutable once claimed."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="articles")
-    title = models.CharField(max_length=500)
-    url = models.URLField(max_length=2000, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    author = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=limits.TITLE)
+    url = models.URLField(max_length=limits.URL, blank=True)
+    publisher = models.CharField(max_length=limits.NAME, blank=True)
+    author = models.CharField(max_length=limits.NAME, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=16, blank=True)
+    language = models.CharField(max_length=limits.LANGUAGE, blank=True)
     text = models.TextField()
     text_sha256 = models.CharField(max_length=64)
     created_by = models.ForeignKey(
@@ -271,8 +272,10 @@ class Claim(models.Model):
     quote = models.TextField()
     prefix = models.CharField(max_length=32, blank=True)
     suffix = models.CharField(max_length=32, blank=True)
-    statement = models.TextField(blank=True, help_text="The claim, normalised as a sentence.")
-    claimant = models.CharField(max_length=200, blank=True)
+    statement = models.TextField(
+        blank=True, max_length=limits.STATEMENT, help_text="The claim, normalised as a sentence."
+    )
+    claimant = models.CharField(max_length=limits.NAME, blank=True)
     claim_date = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -312,13 +315,17 @@ class Source(models.Model):
     Stance = Stance
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sources")
-    url = models.URLField(max_length=2000)
-    title = models.CharField(max_length=500, blank=True)
-    publisher = models.CharField(max_length=200, blank=True)
-    quote = models.TextField(blank=True, help_text="The passage of the source that matters.")
+    url = models.URLField(max_length=limits.URL)
+    title = models.CharField(max_length=limits.TITLE, blank=True)
+    publisher = models.CharField(max_length=limits.NAME, blank=True)
+    quote = models.TextField(
+        blank=True,
+        max_length=limits.SOURCE_QUOTE,
+        help_text="The passage of the source that matters.",
+    )
     stance = models.CharField(max_length=10, choices=Stance.choices)
     accessed_at = models.DateField(null=True, blank=True)
-    archived_url = models.URLField(max_length=2000, blank=True)
+    archived_url = models.URLField(max_length=limits.URL, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -361,7 +368,9 @@ class Verdict(models.Model):
     explanation = models.TextField(blank=True)
     explanation_html = models.TextField(blank=True)
     no_source_reason = models.TextField(
-        blank=True, help_text="Why no public source can be cited (instead of citing one)."
+        blank=True,
+        max_length=limits.REASON,
+        help_text="Why no public source can be cited (instead of citing one).",
     )
     sources = models.ManyToManyField(Source, blank=True, related_name="cited_by")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -375,7 +384,9 @@ class Verdict(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.TextField(blank=True, help_text="The editor's last note when returning.")
+    review_note = models.TextField(
+        blank=True, max_length=limits.NOTE, help_text="The editor's last note when returning."
+    )
     supersedes = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -383,7 +394,12 @@ class Verdict(models.Model):
         blank=True,
         related_name="corrections",
     )
-    correction_note = models.TextField(blank=True)
+    correction_note = models.TextField(blank=True, max_length=limits.NOTE)
+    claim_changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="For a correction: the claim's statement, claimant or date it changes on approval.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

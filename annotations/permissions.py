@@ -1,18 +1,15 @@
 """Who may do what: a handful of predicates over a user's roles in a project.
 
-Views and services ask these questions; DRF permission classes wrap them. Objects of projects a
+Views and services ask these questions; DRF permission classes wrap them. The role groups
+come from `workflow`; what may be done to a verdict is `workflow.allowed_actions`, not here. Objects of projects a
 user is not a member of are never fetched (querysets' `.visible_to`), so they come back 404,
 not 403. A superuser acts as an admin of every project.
 """
 
 from __future__ import annotations
 
-from .models import Membership, Project, Verdict
-from .workflow import Role
-
-ANNOTATORS = frozenset({Role.REVIEWER, Role.EDITOR, Role.ADMIN})
-EDITORS = frozenset({Role.EDITOR, Role.ADMIN})
-READERS_OF_EXPORTS = frozenset({Role.RESEARCHER, Role.EDITOR, Role.ADMIN})
+from .models import Membership, Project
+from .workflow import ANNOTATORS, EDITORS, EXPORTERS, Role, allowed_actions
 
 
 def roles_in(user, project: Project | int) -> set[str]:
@@ -55,14 +52,9 @@ def can_edit_project(user, project) -> bool:
 
 
 def can_review(user, project) -> bool:
-    """Approve or return verdicts in the project (own verdicts excepted, see `can_approve`)."""
+    """See the review queue of the project (whether a given verdict may be approved is
+    `workflow.allowed_actions`: never one's own)."""
     return bool(roles_in(user, project) & EDITORS)
-
-
-def can_approve(user, verdict: Verdict, project=None) -> bool:
-    """Approve or return `verdict`: an editor or admin of its project who did not write it."""
-    project = project or verdict.claim.article.project_id
-    return verdict.reviewer_id != user.pk and can_review(user, project)
 
 
 def can_export(user, project, *, identities: bool = False) -> bool:
@@ -70,4 +62,14 @@ def can_export(user, project, *, identities: bool = False) -> bool:
     roles = roles_in(user, project)
     if identities:
         return Role.ADMIN in roles
-    return bool(roles & READERS_OF_EXPORTS)
+    return bool(roles & EXPORTERS)
+
+
+def verdict_actions(user, verdict) -> frozenset[str]:
+    """Return what `user` may do to `verdict` now (`workflow.allowed_actions` for their roles)."""
+    project_id = verdict.claim.article.project_id
+    return allowed_actions(
+        status=verdict.status,
+        roles=roles_in(user, project_id),
+        is_author=verdict.reviewer_id == getattr(user, "pk", None),
+    )

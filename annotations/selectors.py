@@ -13,9 +13,7 @@ from django.db.models.functions import Coalesce
 
 from . import permissions
 from .models import Article, Claim, Event, Membership, Project, Source, Verdict
-from .workflow import Status
-
-PRIVATE = (Status.DRAFT, Status.RETURNED)
+from .workflow import EDITORS, LIVE, PRIVATE, PUBLIC, Status
 
 
 def verdict_visibility(user, project: Project) -> Q:
@@ -29,11 +27,9 @@ def verdict_visibility(user, project: Project) -> Q:
         my_submitted = Verdict.objects.filter(
             claim=OuterRef("claim"),
             reviewer=user,
-            status__in=[Status.SUBMITTED, Status.APPROVED, Status.SUPERSEDED],
+            status__in=[Status.SUBMITTED, *PUBLIC],
         )
-        others_public &= Q(Exists(my_submitted)) | Q(
-            status__in=[Status.APPROVED, Status.SUPERSEDED]
-        )
+        others_public &= Q(Exists(my_submitted)) | Q(status__in=PUBLIC)
     return mine | others_public
 
 
@@ -105,14 +101,12 @@ def claim_history(*, claim_id: int) -> QuerySet[Event]:
 
 # --- Reviewer pages (dashboard, project page) -------------------------------------------------
 
-LIVE_STATUSES = (Status.DRAFT, Status.RETURNED, Status.SUBMITTED, Status.APPROVED)
-
 
 def articles_with_progress(*, project: Project) -> QuerySet[Article]:
     """Return the project's articles annotated with `n_claims`, `n_approved` (claims with an
     approved verdict) and `n_open` (claims without any live verdict), in one query."""
     approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
-    live = Verdict.objects.filter(claim=OuterRef("pk"), status__in=LIVE_STATUSES)
+    live = Verdict.objects.filter(claim=OuterRef("pk"), status__in=LIVE)
     claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
     return Article.objects.filter(project=project).annotate(
         n_claims=_count(claims),
@@ -175,7 +169,7 @@ def awaiting_approval_counts(*, user, projects: list[Project]) -> dict[int, int]
     else:
         editable = list(
             Membership.objects.filter(
-                user=user, project__in=projects, role__in=permissions.EDITORS
+                user=user, project__in=projects, role__in=EDITORS
             ).values_list("project_id", flat=True)
         )
     if not editable:
@@ -192,9 +186,13 @@ def awaiting_approval_counts(*, user, projects: list[Project]) -> dict[int, int]
 
 
 def _decided_claim() -> Q:
-    """Return a Q over Verdict: not a correction, and its claim already has an approved verdict."""
+    """Return a Q over Verdict: its claim has an approved verdict that this one does not correct.
+
+    Such a verdict lost the decision: an independent verdict when another was approved, or a
+    correction of a verdict that another correction has since superseded.
+    """
     approved = Verdict.objects.filter(claim=OuterRef("claim"), status=Status.APPROVED)
-    return Q(supersedes__isnull=True) & Q(Exists(approved))
+    return Q(Exists(approved)) & ~Q(supersedes__status=Status.APPROVED)
 
 
 def review_queue_claim_ids(queue: QuerySet[Verdict]) -> QuerySet:

@@ -138,14 +138,11 @@ class TestEditorsDecisionDecidesTheClaim:
 
 
 class TestCorrections:
-    @pytest.mark.parametrize("how", ["second verdict withdrawn", "double review turned on later"])
-    def test_original_author_can_correct_and_get_it_approved(
-        self, project, claim, reviewer, reviewer2, editor, how
-    ):
-        """Counting the correction as an independent verdict deadlocked: nobody can add a verdict
-        to a decided claim, so a lone author's correction could never be approved."""
-        first = make_verdict(claim=claim, user=reviewer, status="submitted")
-        if how == "second verdict withdrawn":
+    @pytest.fixture(params=["second verdict withdrawn", "double review turned on later"])
+    def decided(self, request, project, claim, reviewer, reviewer2, editor):
+        """A claim decided under double review (or before it was turned on): `first` approved."""
+        first = make_verdict(claim=claim, user=reviewer, rating="true", status="submitted")
+        if request.param == "second verdict withdrawn":
             project.required_verdicts = 2
             project.save(update_fields=["required_verdicts"])
             second = make_verdict(claim=claim, user=reviewer2, status="submitted")
@@ -155,21 +152,50 @@ class TestCorrections:
             services.approve_verdict(verdict_id=first.pk, editor=editor)
             project.required_verdicts = 2
             project.save(update_fields=["required_verdicts"])
-        double = project
+        return first
+
+    @staticmethod
+    def _correct(first, user, rating):
         correction = services.correct_verdict(
             verdict_id=first.pk,
-            user=reviewer,
+            user=user,
             correction_note="The 2025 figures were revised.",
-            rating="false",
+            rating=rating,
             explanation="Revised figures.",
             no_source_reason="Figures given to us by phone.",
         )
-        services.submit_verdict(verdict_id=correction.pk, user=reviewer)
-        queue = selectors.review_queue_for(user=editor, project=double)
+        services.submit_verdict(verdict_id=correction.pk, user=user)
+        return correction
+
+    def test_a_correction_that_keeps_the_rating_needs_one_reviewer(
+        self, project, decided, reviewer, editor
+    ):
+        """An editorial fix (same rating) of a published verdict is approved like any verdict."""
+        correction = self._correct(decided, reviewer, "true")
+        queue = selectors.review_queue_for(user=editor, project=project)
         assert list(queue.values_list("pk", flat=True)) == [correction.pk]
         services.approve_verdict(verdict_id=correction.pk, editor=editor)
-        assert Verdict.objects.get(pk=first.pk).status == "superseded"
+        assert Verdict.objects.get(pk=decided.pk).status == "superseded"
         assert Verdict.objects.get(pk=correction.pk).status == "approved"
+
+    def test_a_correction_that_changes_the_rating_needs_independent_corrections(
+        self, project, decided, reviewer, reviewer2, editor
+    ):
+        """One reviewer's correction used to flip a double-reviewed rating on its own. Now the
+        rating changes only once the project's number of reviewers has proposed a correction;
+        the second reviewer may propose one although the first is in progress."""
+        correction = self._correct(decided, reviewer, "false")
+        with pytest.raises(InvalidTransition, match="needs 2 independent corrections"):
+            services.approve_verdict(verdict_id=correction.pk, editor=editor)
+        assert Verdict.objects.get(pk=decided.pk).status == "approved"
+        other = self._correct(decided, reviewer2, "false")
+        queue = selectors.review_queue_for(user=editor, project=project)
+        assert set(queue.values_list("pk", flat=True)) == {correction.pk, other.pk}
+        services.approve_verdict(verdict_id=correction.pk, editor=editor)
+        assert Verdict.objects.get(pk=decided.pk).status == "superseded"
+        assert Verdict.objects.get(pk=correction.pk).status == "approved"
+        assert Event.objects.filter(verdict_id=other.pk, action="claim_decided").exists()
+        assert not selectors.review_queue_for(user=editor, project=project).exists()
 
 
 class TestQueuePageSideBySide:

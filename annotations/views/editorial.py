@@ -35,7 +35,7 @@ from ..forms_editorial import (
     labels_of,
 )
 from ..models import Article, Claim, Event, Project, RatingLabel, User, Verdict
-from ..workflow import EDITABLE, Action, Status, actor_allowed, find_transition
+from ..workflow import IN_PROGRESS, Action, Status, find_transition
 
 QUEUE_CLAIMS_PER_PAGE = 20
 DECISIONS = (Action.APPROVE, Action.RETURN, Action.WITHDRAW, Action.SUBMIT, Action.SUPERSEDE)
@@ -253,16 +253,6 @@ def _readable_verdict_or_404(user, pk: int) -> Verdict:
     return verdict
 
 
-def _allowed(verdict: Verdict, action: str, user, roles: set[str]):
-    """Return the transition if `user` may perform `action` on `verdict` now, else None."""
-    try:
-        transition = find_transition(action, verdict.status)
-    except InvalidTransition:
-        return None
-    is_author = verdict.reviewer_id == user.pk
-    return transition if actor_allowed(transition, is_author=is_author, roles=roles) else None
-
-
 def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200):
     project = verdict.claim.article.project
     user = request.user
@@ -282,19 +272,14 @@ def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200
         )
         .get(pk=verdict.pk)
     )
-    roles = permissions.roles_in(user, project)
+    actions = permissions.verdict_actions(user, verdict)
     # Unfiltered by visibility: another reviewer's correction draft is private but still blocks.
-    correction_pending = (
-        verdict.status == Status.APPROVED
-        and Verdict.objects.filter(
-            supersedes=verdict, status__in=[*EDITABLE, Status.SUBMITTED]
-        ).exists()
+    in_progress = Verdict.objects.filter(supersedes=verdict, status__in=IN_PROGRESS)
+    correction_pending = verdict.status == Status.APPROVED and (
+        in_progress.filter(reviewer=user).exists()
+        or in_progress.count() >= project.required_verdicts
     )
-    can_correct = (
-        verdict.status == Status.APPROVED
-        and permissions.can_annotate(user, project)
-        and not correction_pending
-    )
+    can_correct = Action.CORRECT in actions and not correction_pending
     if can_correct and correction_form is None:
         correction_form = CorrectionForm(
             claim=verdict.claim,
@@ -306,16 +291,18 @@ def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200
                 "no_source_reason": verdict.no_source_reason,
             },
         )
-    withdraw = _allowed(verdict, Action.WITHDRAW, user, roles)
+    withdraw = (
+        find_transition(Action.WITHDRAW, verdict.status) if Action.WITHDRAW in actions else None
+    )
     context = {
         "verdict": verdict,
         "claim": verdict.claim,
         "project": project,
-        "can_decide": verdict.status == Status.SUBMITTED and permissions.can_approve(user, verdict),
+        "can_decide": Action.APPROVE in actions,
         "own_in_review": verdict.status == Status.SUBMITTED
         and verdict.reviewer_id == user.pk
         and permissions.can_review(user, project),
-        "can_submit": _allowed(verdict, Action.SUBMIT, user, roles) is not None,
+        "can_submit": Action.SUBMIT in actions,
         "withdraw": withdraw,
         "correction_form": correction_form if can_correct or correction_form else None,
         "correction_pending": correction_pending,

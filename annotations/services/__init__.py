@@ -1,0 +1,40 @@
+"""Every write to the domain goes through a function here, by subject: `projects`, `articles`,
+`claims` (with their sources), `verdicts` (drafts, edits, corrections) and `review` (submit,
+approve, return, withdraw); `common` holds what they share, among it the one helper that locks a
+claim's verdicts and performs a versioned, recorded transition.
+
+Services are keyword-only and typed. Work proportional to the input (Markdown, HTML, quote
+anchoring, sentence splitting) happens before the transaction opens; inside it they lock what
+they change in one order (article, claim, verdicts by id, sources), ask `workflow` whether the
+actor may act, write one `Event` per change and save with `update_fields`. They raise the errors
+of `exceptions.py`, which the pages and the API turn into messages and status codes. This is the
+only package that assigns a verdict's status.
+"""
+
+from .articles import import_article
+from .claims import attach_source, delete_claim, mark_claim, resolve_span, update_claim
+from .common import record_event
+from .projects import add_member, create_project, ensure_default_scale
+from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
+from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
+
+__all__ = [
+    "add_member",
+    "approve_verdict",
+    "attach_source",
+    "correct_verdict",
+    "create_project",
+    "delete_claim",
+    "draft_verdict",
+    "ensure_default_scale",
+    "import_article",
+    "mark_claim",
+    "record_event",
+    "render_explanation",
+    "resolve_span",
+    "return_verdict",
+    "submit_verdict",
+    "update_claim",
+    "update_verdict",
+    "withdraw_verdict",
+]

@@ -1,0 +1,277 @@
+"""Services for claims and the sources attached to them.
+
+What an approved verdict covers is fixed: while a claim has a verdict in review or published
+(`workflow.FREEZES_CLAIM`), its span, quote, statement, claimant and date do not change in
+place; an approved verdict's are changed by a correction (`verdicts.correct_verdict`) that an
+editor approves. Sources may be attached at any time; exports show a published verdict with the
+sources it cites, so a source added after approval belongs to the next correction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import limits, permissions, text
+from ..exceptions import BadSpan, Conflict, InvalidTransition, NotPermitted, ValidationFailed
+from ..models import Article, Claim, Source, User, Verdict
+from ..workflow import FREEZES_CLAIM, Status
+from .common import http_url, lock_claim, model_plain, record_event, visible_or_raise
+
+# What a claim edit may change, and what a correction may change on approval.
+CLAIM_FIELDS = ("statement", "claimant", "claim_date")
+
+
+def resolve_span(
+    article_text: str,
+    *,
+    start: int | None,
+    end: int | None,
+    quote: str | None,
+    prefix: str = "",
+    suffix: str = "",
+) -> tuple[int, int]:
+    """Return (start, end) code points from explicit offsets or by anchoring a quote."""
+    if start is None and end is None:
+        if not quote:
+            raise BadSpan("Give start and end (code points) or a quote to anchor.", field="start")
+        try:
+            return text.anchor_quote(article_text, quote, prefix or "", suffix or "")
+        except text.AnchorError as exc:
+            raise BadSpan(str(exc), field="quote") from None
+    if start is None or end is None:
+        raise BadSpan("Give both start and end.", field="start" if start is None else "end")
+    if (
+        isinstance(start, bool)
+        or isinstance(end, bool)
+        or not isinstance(start, int)
+        or not isinstance(end, int)
+    ):
+        raise BadSpan("start and end must be integers (code points).", field="start")
+    length = len(article_text)
+    if not 0 <= start < end <= length:
+        raise BadSpan(
+            f"The span [{start}, {end}) is outside the text: need 0 <= start < end <= {length}.",
+            field="end" if end > length else "start",
+        )
+    if quote is not None and quote != article_text[start:end]:
+        raise BadSpan(
+            f"The quote does not match the text at [{start}, {end}), which reads "
+            f"{article_text[start:end][:80]!r}.",
+            field="quote",
+        )
+    return start, end
+
+
+def mark_claim(
+    *,
+    article_id: int,
+    user: User,
+    start: int | None = None,
+    end: int | None = None,
+    quote: str | None = None,
+    prefix: str = "",
+    suffix: str = "",
+    statement: str = "",
+    claimant: str = "",
+    claim_date: dt.date | None = None,
+) -> Claim:
+    """Mark a span of an article as a claim, by code-point offsets or by quote.
+
+    The quote is anchored before the transaction opens (an article's text never changes).
+    Inside it the article row is locked, so the per-article claim limit and the span
+    uniqueness hold under concurrent marking.
+    """
+    article = visible_or_raise(
+        Article.objects.only("pk", "text", "project_id"), article_id, user, "article"
+    )
+    if not permissions.can_annotate(user, article.project_id):
+        raise NotPermitted("Researchers can read but not mark claims.")
+    begin, finish = resolve_span(
+        article.text, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
+    )
+    span = article.text[begin:finish]
+    if not span.strip():
+        raise BadSpan("The selected span is only whitespace.", field="start")
+    before, after = text.context_around(article.text, begin, finish)
+    fields = {
+        "statement": model_plain(Claim, "statement", statement),
+        "claimant": model_plain(Claim, "claimant", claimant),
+        "claim_date": claim_date,
+    }
+    with transaction.atomic():
+        Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        existing = Claim.objects.filter(article=article, start=begin, end=finish).first()
+        if existing is not None:
+            raise Conflict(f"Claim #{existing.pk} already covers exactly this span.", field="start")
+        max_claims = limits.configured("MAX_CLAIMS_PER_ARTICLE")
+        if Claim.objects.filter(article=article).count() >= max_claims:
+            raise ValidationFailed(f"This article already has the maximum of {max_claims} claims.")
+        claim = Claim.objects.create(
+            article=article,
+            start=begin,
+            end=finish,
+            quote=span,
+            prefix=before,
+            suffix=after,
+            created_by=user,
+            **fields,
+        )
+        record_event(
+            project_id=article.project_id,
+            actor=user,
+            action="mark_claim",
+            target=claim,
+            claim_id=claim.pk,
+            changes={"start": begin, "end": finish, "quote": span[:200]},
+        )
+    return claim
+
+
+def clean_claim_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Return the claim fields of `fields` cleaned (markup stripped, limits checked)."""
+    unknown = set(fields) - set(CLAIM_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} of a claim.")
+    return {
+        name: value if name == "claim_date" else model_plain(Claim, name, value)
+        for name, value in fields.items()
+    }
+
+
+def frozen_by(claim: Claim) -> Verdict | None:
+    """Return the verdict in review or published that fixes the claim's content, if any."""
+    return claim.verdicts.filter(status__in=FREEZES_CLAIM).order_by("pk").first()
+
+
+def apply_claim_changes(claim: Claim, values: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Set changed claim fields on a locked claim and save them; return the changes made."""
+    changes = {}
+    for name, value in values.items():
+        old = getattr(claim, name)
+        if old != value:
+            changes[name] = {"from": str(old or ""), "to": str(value or "")}
+            setattr(claim, name, value)
+    if changes:
+        claim.save(update_fields=[*changes, "updated_at"])
+    return changes
+
+
+@transaction.atomic
+def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
+    """Edit a claim's statement, claimant or claim date while no verdict covers it.
+
+    Once a verdict is submitted or approved the claim is what the editor reviewed or readers
+    read: the change must go through a correction (InvalidTransition, 409).
+    """
+    visible_or_raise(Claim.objects.only("pk"), claim_id, user, "claim")
+    claim = lock_claim(claim_id)
+    if not permissions.can_annotate(user, claim.article.project_id):
+        raise NotPermitted("Researchers can read but not edit claims.")
+    values = clean_claim_fields(fields)
+    if not values:
+        return claim
+    blocking = frozen_by(claim)
+    if blocking is not None and any(getattr(claim, k) != v for k, v in values.items()):
+        if blocking.status == Status.APPROVED:
+            raise InvalidTransition(
+                f"This claim has an approved verdict (#{blocking.pk}); what it covers changes "
+                "only through a correction. Propose a correction of that verdict with the new "
+                "statement, claimant or date."
+            )
+        raise InvalidTransition(
+            f"This claim has a verdict in review (#{blocking.pk}); it cannot change while an "
+            "editor is reviewing it. Withdraw that verdict or wait for the editor's decision."
+        )
+    changes = apply_claim_changes(claim, values)
+    if changes:
+        record_event(
+            project_id=claim.article.project_id,
+            actor=user,
+            action="update_claim",
+            target=claim,
+            claim_id=claim.pk,
+            changes=changes,
+        )
+    return claim
+
+
+@transaction.atomic
+def delete_claim(*, claim_id: int, user: User) -> None:
+    """Delete a claim that has no verdicts yet, with its sources; the history keeps it."""
+    visible_or_raise(Claim.objects.only("pk"), claim_id, user, "claim")
+    claim = lock_claim(claim_id)
+    if not permissions.can_annotate(user, claim.article.project_id):
+        raise NotPermitted("Researchers can read but not delete claims.")
+    if claim.verdicts.exists():
+        raise Conflict("This claim has verdicts; withdraw them instead of deleting the claim.")
+    snapshot = {"start": claim.start, "end": claim.end, "quote": claim.quote[:200]}
+    record_event(
+        project_id=claim.article.project_id,
+        actor=user,
+        action="delete_claim",
+        target=claim,
+        claim_id=claim.pk,
+        changes=snapshot,
+    )
+    claim.sources.all().delete()
+    claim.delete()
+
+
+def attach_source(
+    *,
+    claim_id: int,
+    user: User,
+    url: str,
+    stance: str,
+    title: str = "",
+    publisher: str = "",
+    quote: str = "",
+    accessed_at: dt.date | None = None,
+    archived_url: str = "",
+) -> Source:
+    """Attach a piece of evidence to a claim.
+
+    A source attached after a verdict was approved is not part of that verdict: the published
+    verdict shows the sources it cited; a correction may cite the new one.
+    """
+    project_id = visible_or_raise(
+        Claim.objects.values_list("article__project_id", flat=True), claim_id, user, "claim"
+    )
+    if not permissions.can_annotate(user, project_id):
+        raise NotPermitted("Researchers can read but not add sources.")
+    if stance not in Source.Stance.values:
+        raise ValidationFailed(
+            f"stance must be one of {', '.join(Source.Stance.values)} (got {stance!r}).",
+            field="stance",
+        )
+    if accessed_at is not None and accessed_at > timezone.now().date() + dt.timedelta(days=1):
+        raise ValidationFailed("accessed_at is in the future.", field="accessed_at")
+    values = {
+        "url": http_url(url, field="url", required=True),
+        "stance": stance,
+        "title": model_plain(Source, "title", title),
+        "publisher": model_plain(Source, "publisher", publisher),
+        "quote": model_plain(Source, "quote", quote),
+        "accessed_at": accessed_at,
+        "archived_url": http_url(archived_url, field="archived_url", required=False),
+    }
+    with transaction.atomic():
+        claim = lock_claim(claim_id)
+        max_sources = limits.configured("MAX_SOURCES_PER_CLAIM")
+        if claim.sources.count() >= max_sources:
+            raise ValidationFailed(f"This claim already has the maximum of {max_sources} sources.")
+        source = Source.objects.create(claim=claim, added_by=user, **values)
+        claim.save(update_fields=["updated_at"])
+        record_event(
+            project_id=claim.article.project_id,
+            actor=user,
+            action="attach_source",
+            target=source,
+            claim_id=claim.pk,
+            changes={"url": source.url, "stance": stance},
+        )
+    return source

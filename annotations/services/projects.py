@@ -1,0 +1,94 @@
+"""Services for projects and their members."""
+
+from __future__ import annotations
+
+import importlib
+
+from django.apps import apps as django_apps
+from django.db import transaction
+
+from .. import permissions
+from ..exceptions import Conflict, ValidationFailed
+from ..models import Membership, Project, RatingScale, User
+from ..workflow import Role
+from .common import http_url, model_plain, record_event
+
+
+def ensure_default_scale() -> RatingScale:
+    """Return the newest default rating scale, creating it (as its data migration does) if a
+    database flush removed it."""
+    scale = RatingScale.objects.filter(slug="default").order_by("-version").first()
+    if scale is None:
+        migration = importlib.import_module("annotations.migrations.0002_default_rating_scale")
+        migration.create_default_scale(django_apps, None)
+        scale = RatingScale.objects.get(slug="default", version=1)
+    return scale
+
+
+@transaction.atomic
+def create_project(
+    *,
+    creator: User,
+    slug: str,
+    name: str,
+    rating_scale: RatingScale | None = None,
+    organisation_name: str = "",
+    organisation_url: str = "",
+    description: str = "",
+    required_verdicts: int = 1,
+) -> Project:
+    """Create a project with the default rating scale; the creator becomes its admin."""
+    if Project.objects.filter(slug=slug).exists():
+        raise Conflict(f"A project with the slug {slug!r} already exists.", field="slug")
+    if not 1 <= required_verdicts <= 5:
+        raise ValidationFailed(
+            "required_verdicts must be between 1 and 5.", field="required_verdicts"
+        )
+    scale = rating_scale or ensure_default_scale()
+    project = Project.objects.create(
+        slug=slug,
+        name=model_plain(Project, "name", name),
+        description=model_plain(Project, "description", description),
+        organisation_name=model_plain(Project, "organisation_name", organisation_name),
+        organisation_url=http_url(organisation_url, field="organisation_url", required=False),
+        rating_scale=scale,
+        required_verdicts=required_verdicts,
+    )
+    add_member(project=project, user=creator, role=Role.ADMIN, actor=creator)
+    record_event(project_id=project.pk, actor=creator, action="create", target=project)
+    return project
+
+
+def _next_pseudonym(project: Project) -> str:
+    """Return the next free "annotator-N" of the project; pseudonyms are never reused."""
+    taken = Membership.objects.filter(project=project).values_list("pseudonym", flat=True)
+    numbers = [int(p.rsplit("-", 1)[1]) for p in taken if p.rsplit("-", 1)[-1].isdigit()]
+    return f"annotator-{max(numbers, default=0) + 1}"
+
+
+@transaction.atomic
+def add_member(*, project: Project, user: User, role: str, actor: User | None = None) -> Membership:
+    """Give `user` a role in `project` (or change it), with a stable export pseudonym.
+
+    Locks the project row so two additions never hand out the same pseudonym.
+    """
+    if role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}; use one of {', '.join(Role.values)}.")
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    membership = Membership.objects.filter(project=project, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(
+            project=project, user=user, role=role, pseudonym=_next_pseudonym(project)
+        )
+        action = "add_member"
+        changes = {"user": user.username, "role": role}
+    else:
+        changes = {"user": user.username, "role": {"from": membership.role, "to": role}}
+        membership.role = role
+        membership.save(update_fields=["role"])
+        action = "change_role"
+    permissions.forget_roles(user)
+    record_event(
+        project_id=project.pk, actor=actor, action=action, target=membership, changes=changes
+    )
+    return membership
