@@ -23,6 +23,8 @@ SOURCE_QUOTE = 10_000
 # Quotes the API anchors in the text, and their context.
 ANCHOR_QUOTE = 100_000
 ANCHOR_CONTEXT = 1000
+# Source ids a verdict may list in one request.
+CITED_IDS = 200
 
 
 def configured(name: str) -> int:

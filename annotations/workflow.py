@@ -216,21 +216,25 @@ def independent_reviewers(
     approving it needs no independent verdicts.
 
     `siblings` are the claim's other verdicts; `corrected` is the verdict that `verdict`
-    corrects, if it is a correction. A correction that keeps the published rating of a verdict
-    that is still approved is an editorial fix and needs none. Any other decision does: a
-    claim's first verdict counts every reviewer with a submitted (or approved) verdict on the
-    claim; a correction that changes the rating counts the reviewers of the submitted
-    corrections of the same verdict; a correction of a verdict that is no longer approved
-    (withdrawn) decides the claim afresh and counts like a first verdict.
+    corrects, if it is a correction. A correction that keeps the rating of a verdict that is
+    still published is an editorial fix and needs none. Every other decision counts the
+    reviewers of its round: the submitted verdicts that answer the same question as `verdict`
+    (the claim's first verdicts for a first verdict; the corrections of the same verdict for a
+    correction, whether that verdict is still published or was withdrawn). Verdicts that lost an
+    earlier decision belong to an earlier round and never count again.
     """
-    if corrected is not None and corrected.status == Status.APPROVED:
-        if verdict.rating_id == corrected.rating_id:
-            return None
-        pool = [
-            v for v in siblings if v.supersedes_id == corrected.pk and v.status == Status.SUBMITTED
-        ]
-    else:
-        pool = [v for v in siblings if v.status in (Status.SUBMITTED, Status.APPROVED)]
+    if (
+        corrected is not None
+        and corrected.status == Status.APPROVED
+        and verdict.rating_id == corrected.rating_id
+    ):
+        return None
+    pool = [
+        v
+        for v in siblings
+        if v.supersedes_id == verdict.supersedes_id
+        and v.status in (Status.SUBMITTED, Status.APPROVED)
+    ]
     return {v.reviewer_id for v in pool} | {verdict.reviewer_id}
 
 
@@ -247,11 +251,7 @@ def check_independent_verdicts(
     reviewers = independent_reviewers(verdict, siblings, corrected=corrected)
     if reviewers is None or len(reviewers) >= required:
         return
-    what = (
-        "corrections that change the rating"
-        if corrected is not None and corrected.status == Status.APPROVED
-        else "verdicts"
-    )
+    what = "verdicts" if verdict.supersedes_id is None else "corrections"
     raise InvalidTransition(
         f"This project needs {required} independent {what} before an editor decides; this "
         f"claim has {len(reviewers)}."

@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 
 from annotations import services
-from annotations.exceptions import InvalidTransition
+from annotations.exceptions import Conflict, InvalidTransition
 from annotations.models import Event, Verdict
 from tests.factories import make_claim, make_verdict
 
@@ -86,3 +86,30 @@ def test_approve_and_return_racing_one_wins(queued, editor, editor2):
     assert decisions.count() == 1
     assert decisions.get().to_status == verdict.status
     assert verdict.version == queued.version + 1
+
+
+def test_eight_parallel_approvals_across_sibling_verdicts_make_one_decision(
+    project, article, reviewer, reviewer2, editor, editor2
+):
+    """Four editors approve both of a claim's double-reviewed verdicts at once. Locks taken in
+    opposite orders (each editor's verdict first, then its sibling) deadlocked on PostgreSQL and
+    gave 500s; every writer now locks the claim row first and the verdicts in id order."""
+    from tests.conftest import _member
+
+    project.required_verdicts = 2
+    project.save(update_fields=["required_verdicts"])
+    claim = make_claim(article=article, user=reviewer)
+    first = make_verdict(claim=claim, user=reviewer, status="submitted")
+    second = make_verdict(claim=claim, user=reviewer2, rating="false", status="submitted")
+    editors = [editor, editor2, _member(project, "ed3", "editor"), _member(project, "ed4", "admin")]
+    calls = [
+        (lambda e=e, v=v: services.approve_verdict(verdict_id=v.pk, editor=e))
+        for e in editors
+        for v in (first, second)
+    ]
+    outcomes = race(*calls)
+    winners, losers = winners_and_losers(outcomes)
+    assert len(winners) == 1, outcomes
+    assert all(isinstance(o, InvalidTransition | Conflict) for o in losers), outcomes
+    assert Verdict.objects.filter(claim=claim, status="approved").count() == 1
+    assert Event.objects.filter(claim_id=claim.pk, action="approve").count() == 1

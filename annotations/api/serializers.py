@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from .. import limits
+
 from ..models import (
     Article,
     Claim,
@@ -142,8 +144,8 @@ class VerdictSerializer(serializers.ModelSerializer):
         fields = [
             "id", "claim", "reviewer", "rating", "explanation", "explanation_html",
             "no_source_reason", "sources", "status", "version", "submitted_at", "approved_by",
-            "approved_at", "review_note", "supersedes", "correction_note", "created_at",
-            "updated_at",
+            "approved_at", "review_note", "supersedes", "correction_note", "claim_changes",
+            "created_at", "updated_at",
         ]  # fmt: skip
 
 
@@ -162,23 +164,29 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    slug = serializers.SlugField(max_length=64)
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    organisation_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    organisation_url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    slug = serializers.SlugField(max_length=limits.SLUG)
+    name = serializers.CharField(max_length=limits.NAME)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.DESCRIPTION
+    )
+    organisation_name = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.NAME
+    )
+    organisation_url = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.URL
+    )
     required_verdicts = serializers.IntegerField(required=False, min_value=1, max_value=5)
 
 
 class ArticleCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=500)
+    title = serializers.CharField(max_length=limits.TITLE)
     text = serializers.CharField(required=False, trim_whitespace=False)
     html = serializers.CharField(required=False, trim_whitespace=False)
-    url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    publisher = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    author = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    url = serializers.CharField(required=False, allow_blank=True, max_length=limits.URL)
+    publisher = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
+    author = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
     published_at = serializers.DateTimeField(required=False, allow_null=True)
-    language = serializers.CharField(required=False, allow_blank=True, max_length=16)
+    language = serializers.CharField(required=False, allow_blank=True, max_length=limits.LANGUAGE)
 
     def validate(self, attrs):
         if ("text" in attrs) == ("html" in attrs):
@@ -189,59 +197,75 @@ class ArticleCreateSerializer(serializers.Serializer):
 class ClaimCreateSerializer(serializers.Serializer):
     start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     end = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    quote = serializers.CharField(required=False, trim_whitespace=False, max_length=100_000)
+    quote = serializers.CharField(
+        required=False, trim_whitespace=False, max_length=limits.ANCHOR_QUOTE
+    )
     prefix = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=1000
+        required=False, allow_blank=True, trim_whitespace=False, max_length=limits.ANCHOR_CONTEXT
     )
     suffix = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=1000
+        required=False, allow_blank=True, trim_whitespace=False, max_length=limits.ANCHOR_CONTEXT
     )
-    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    claimant = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATEMENT)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
     claim_date = serializers.DateField(required=False, allow_null=True)
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
-    statement = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    claimant = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATEMENT)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
     claim_date = serializers.DateField(required=False, allow_null=True)
 
 
 class SourceCreateSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2000)
+    url = serializers.CharField(max_length=limits.URL)
     stance = serializers.ChoiceField(choices=Source.Stance.choices)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=500)
-    publisher = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    quote = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=limits.TITLE)
+    publisher = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=limits.SOURCE_QUOTE)
     accessed_at = serializers.DateField(required=False, allow_null=True)
-    archived_url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    archived_url = serializers.CharField(required=False, allow_blank=True, max_length=limits.URL)
+
+
+class ClaimChangesSerializer(serializers.Serializer):
+    """What a correction changes on its claim once approved."""
+
+    statement = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATEMENT)
+    claimant = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
+    claim_date = serializers.DateField(required=False, allow_null=True)
 
 
 class VerdictCreateSerializer(serializers.Serializer):
-    rating = serializers.SlugField(max_length=64)
+    rating = serializers.SlugField(max_length=limits.SLUG)
     explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     sources = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
-        max_length=200,
+        max_length=limits.CITED_IDS,
     )
-    no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    no_source_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.REASON
+    )
 
 
 class VerdictUpdateSerializer(serializers.Serializer):
-    rating = serializers.SlugField(max_length=64, required=False)
+    rating = serializers.SlugField(max_length=limits.SLUG, required=False)
     explanation = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     sources = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
-        max_length=200,
+        max_length=limits.CITED_IDS,
     )
-    no_source_reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    no_source_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.REASON
+    )
+    claim_changes = ClaimChangesSerializer(required=False, help_text="Corrections only.")
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=limits.NOTE)
 
 
 class CorrectionSerializer(VerdictCreateSerializer):
-    correction_note = serializers.CharField(max_length=5000)
+    correction_note = serializers.CharField(max_length=limits.NOTE)
+    claim_changes = ClaimChangesSerializer(required=False)

@@ -1,9 +1,9 @@
-"""JSON API routes (v1). The export endpoint lives in annotations/exports and is routed in
-factcheck/urls.py."""
+"""JSON API routes (v1), the export endpoint (its view lives with the export formats) included."""
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from ..exports.views import ProjectExportApi
 from . import views
 
 urlpatterns = [
@@ -37,6 +37,7 @@ urlpatterns = [
         views.ProjectVerdictsApi.as_view(),
         name="api-project-verdicts",
     ),
+    path("projects/<slug:slug>/export/", ProjectExportApi.as_view(), name="project-export"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),

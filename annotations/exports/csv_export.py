@@ -46,8 +46,10 @@ def _claim_row(article: Row, claim: Row) -> list:
     verdict = current_verdict(claim["verdicts"]) or {}
     rating = verdict.get("rating") or {}
     scale = rating.get("scale") or {}
+    # A claim with a verdict shows the sources that verdict cites (for a published verdict, as
+    # approved: sources attached later are not part of it); without one, every source.
     cited = set(verdict.get("sources") or [])
-    urls = [s["url"] for s in claim["sources"] if not cited or s["id"] in cited]
+    urls = [s["url"] for s in claim["sources"] if not verdict or s["id"] in cited]
     values = [
         article["id"], article["title"], article["url"], article["published_at"], claim["id"],
         claim["start"], claim["end"], claim["quote"], claim["statement"], claim["claimant"],

@@ -70,6 +70,18 @@ def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
     return condition
 
 
+def _cited_by_approved() -> Q:
+    """Return a Q over Source: cited by an approved verdict.
+
+    The approved corpus is what editors approved: a published verdict with the sources it
+    cited. A source attached later belongs to the next correction, not to the published one.
+    """
+    through = Verdict.sources.through.objects.filter(
+        source_id=OuterRef("pk"), verdict__status=Status.APPROVED
+    )
+    return Q(Exists(through))
+
+
 def _verdict_filter(status: str) -> Q:
     return Q() if status == "all" else Q(status=Status.APPROVED)
 
@@ -99,7 +111,9 @@ def export_counts(
     return {
         "articles": articles.count(),
         "claims": claims.count(),
-        "sources": Source.objects.filter(claim__in=claims.values("pk")).count(),
+        "sources": Source.objects.filter(claim__in=claims.values("pk"))
+        .filter(_cited_by_approved() if status == "approved" else Q())
+        .count(),
         "verdicts": Verdict.objects.filter(claim__in=claims.values("pk"))
         .filter(_verdict_filter(status))
         .count(),
@@ -164,8 +178,8 @@ def export_rows(
 ) -> Iterator[list[Row]]:
     """Yield the project's articles as lists of row dicts, `chunk_size` articles at a time.
 
-    `status="approved"` keeps only approved verdicts; `"all"` keeps every verdict with its
-    status. Articles come in primary-key order, claims by position, sources and verdicts by
+    `status="approved"` keeps only approved verdicts and the sources they cite; `"all"` keeps
+    every verdict with its status and every source. Articles come in primary-key order, claims by position, sources and verdicts by
     primary key, so the same data always gives the same rows. Queries: 3 before the first
     chunk, then at most 5 per chunk (plus one to find that there is no further chunk).
     """
@@ -207,9 +221,11 @@ def export_rows(
         sources_by_claim: dict[int, list[Row]] = defaultdict(list)
         verdicts_by_claim: dict[int, list[Row]] = defaultdict(list)
         if claims:
+            sources = Source.objects.filter(in_chunk)
+            if status == "approved":
+                sources = sources.filter(_cited_by_approved())
             for s in (
-                Source.objects.filter(in_chunk)
-                .order_by("pk")
+                sources.order_by("pk")
                 .values(
                     "id", "claim_id", "url", "title", "publisher", "quote", "stance",
                     "accessed_at", "archived_url", "added_by_id",
