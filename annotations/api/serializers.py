@@ -6,7 +6,6 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .. import limits
-
 from ..models import (
     Article,
     Claim,
