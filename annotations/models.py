@@ -59,6 +59,10 @@ class RatingScale(models.Model):
         numbers = [n for n in numbers if n is not None]
         return (min(numbers), max(numbers)) if numbers else None
 
+    def in_use(self) -> bool:
+        """Return whether a verdict rates with this scale (then it is never edited in place)."""
+        return Verdict.objects.filter(rating__scale=self).exists()
+
 
 class FeverClass(models.TextChoices):
     SUPPORTS = "SUPPORTS"

@@ -14,7 +14,13 @@ only package that assigns a verdict's status.
 from .articles import import_article
 from .claims import attach_source, delete_claim, mark_claim, resolve_span, update_claim
 from .common import record_event
-from .projects import add_member, create_project, ensure_default_scale
+from .projects import (
+    add_member,
+    create_project,
+    ensure_default_scale,
+    remove_member,
+    update_project,
+)
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
@@ -30,11 +36,13 @@ __all__ = [
     "import_article",
     "mark_claim",
     "record_event",
+    "remove_member",
     "render_explanation",
     "resolve_span",
     "return_verdict",
     "submit_verdict",
     "update_claim",
+    "update_project",
     "update_verdict",
     "withdraw_verdict",
 ]

@@ -92,3 +92,76 @@ def add_member(*, project: Project, user: User, role: str, actor: User | None = 
         project_id=project.pk, actor=actor, action=action, target=membership, changes=changes
     )
     return membership
+
+
+# What project settings a project admin may change, and how each is checked.
+PROJECT_SETTINGS = (
+    "name",
+    "description",
+    "organisation_name",
+    "organisation_url",
+    "methodology_url",
+    "corrections_policy_url",
+    "required_verdicts",
+    "rating_scale",
+)
+
+
+@transaction.atomic
+def update_project(*, project: Project, actor: User | None, **fields) -> Project:
+    """Change a project's settings; one event lists what changed (from and to)."""
+    unknown = set(fields) - set(PROJECT_SETTINGS)
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} of a project.")
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    values = {}
+    for name, value in fields.items():
+        if name.endswith("_url"):
+            values[name] = http_url(value, field=name, required=False)
+        elif name == "required_verdicts":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+                raise ValidationFailed(
+                    "required_verdicts must be between 1 and 5.", field="required_verdicts"
+                )
+            values[name] = value
+        elif name == "rating_scale":
+            if not isinstance(value, RatingScale):
+                raise ValidationFailed("Choose a rating scale.", field="rating_scale")
+            values[name] = value
+        else:
+            values[name] = model_plain(Project, name, value)
+    if "name" in values and not values["name"]:
+        raise ValidationFailed("The project needs a name.", field="name")
+    changes = {}
+    for name, value in values.items():
+        old = getattr(project, name)
+        if old != value:
+            changes[name] = {"from": str(old), "to": str(value)}
+            setattr(project, name, value)
+    if changes:
+        project.save(update_fields=list(changes))
+        record_event(
+            project_id=project.pk,
+            actor=actor,
+            action="update_project",
+            target=project,
+            changes=changes,
+        )
+    return project
+
+
+@transaction.atomic
+def remove_member(*, project: Project, user: User, actor: User | None = None) -> None:
+    """Take `user` out of `project`. Their work stays (exports name them former-member-N)."""
+    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    if membership is None:
+        return
+    record_event(
+        project_id=project.pk,
+        actor=actor,
+        action="remove_member",
+        target=membership,
+        changes={"user": user.username, "role": membership.role},
+    )
+    membership.delete()
+    permissions.forget_roles(user)
