@@ -3,6 +3,8 @@
 Each carries a message that tells the user what to fix.
 """
 
+from django.http import Http404
+
 
 class DomainError(Exception):
     """Base class; `status_code` is the HTTP status the API answers with."""
@@ -31,8 +33,9 @@ class NotPermitted(DomainError):
     status_code = 403
 
 
-class NotVisible(DomainError):
-    """The object does not exist or belongs to a project the user is not a member of."""
+class NotVisible(DomainError, Http404):
+    """The object does not exist, belongs to a project the user is not a member of, or is hidden
+    from them by the workflow. An Http404 too, so the pages answer 404 without catching it."""
 
     status_code = 404
 

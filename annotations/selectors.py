@@ -1,9 +1,10 @@
 """Non-trivial reads: querysets shaped for one screen or endpoint, with their related rows
 fetched up front so the number of queries does not grow with the data.
 
-Visibility rules that depend on the workflow live here too: a verdict in draft or returned is
-private to its author; with independent double review a reviewer sees other reviewers'
-submitted verdicts on a claim only once their own is submitted.
+"May this user read this article / claim / verdict?" is answered here once each
+(`readable_article`, `readable_claim`, `readable_verdict`, with `readable_verdicts` the rule for
+lists), for the pages, the API and the history alike; objects the user may not read raise
+NotVisible, a 404.
 """
 
 from __future__ import annotations
@@ -12,31 +13,71 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from . import permissions
+from .exceptions import NotVisible
 from .models import Article, Claim, Event, Membership, Project, Source, Verdict
 from .workflow import EDITORS, LIVE, PRIVATE, PUBLIC, Status
 
 
-def verdict_visibility(user, project: Project) -> Q:
-    """Return a Q over Verdict that keeps only the verdicts `user` may read in `project`."""
+def readable_verdicts(user, project: Project) -> Q:
+    """Return a Q over Verdict that keeps only the verdicts `user` may read in `project`.
+
+    The one rule, used by pages, API and history alike: your own verdicts; others' once they
+    left draft (submitted, approved, superseded, withdrawn); with independent double review, a
+    reviewer sees another reviewer's verdict on a claim only once their own is submitted, or
+    once the claim is published. Editors and admins also read returned verdicts (they returned
+    them and follow the revision). Others' drafts are private to everyone.
+    """
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     mine = Q(reviewer=user)
-    others_public = ~Q(status__in=PRIVATE)
-    if project.required_verdicts > 1 and not permissions.can_review(user, project):
-        # Independent review: others' verdicts stay hidden until I have submitted mine.
+    if permissions.can_review(user, project):
+        return mine | ~Q(status=Status.DRAFT)
+    others = ~Q(status__in=PRIVATE)
+    if project.required_verdicts > 1:
         my_submitted = Verdict.objects.filter(
-            claim=OuterRef("claim"),
-            reviewer=user,
-            status__in=[Status.SUBMITTED, *PUBLIC],
+            claim=OuterRef("claim"), reviewer=user, status__in=[Status.SUBMITTED, *PUBLIC]
         )
-        others_public &= Q(Exists(my_submitted)) | Q(status__in=PUBLIC)
-    return mine | others_public
+        others &= Q(Exists(my_submitted)) | Q(status__in=PUBLIC)
+    return mine | others
 
 
-def visible_verdicts(user, project: Project) -> QuerySet[Verdict]:
+def verdicts_readable_by(user, project: Project) -> QuerySet[Verdict]:
+    """Return the verdicts of `project` that `user` may read."""
     return Verdict.objects.filter(claim__article__project=project).filter(
-        verdict_visibility(user, project)
+        readable_verdicts(user, project)
     )
+
+
+def _readable(queryset: QuerySet, user, pk, what: str):
+    try:
+        return queryset.visible_to(user).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotVisible(f"No {what} with id {pk} in your projects.") from None
+
+
+def readable_article(user, pk, queryset: QuerySet[Article] | None = None) -> Article:
+    """Return article `pk` if `user` is a member of its project, else raise NotVisible (404)."""
+    return _readable(Article.objects.all() if queryset is None else queryset, user, pk, "article")
+
+
+def readable_claim(user, pk, queryset: QuerySet[Claim] | None = None) -> Claim:
+    """Return claim `pk` if `user` is a member of its project, else raise NotVisible (404)."""
+    return _readable(Claim.objects.all() if queryset is None else queryset, user, pk, "claim")
+
+
+def readable_verdict(user, pk, queryset: QuerySet[Verdict] | None = None) -> Verdict:
+    """Return verdict `pk` if `user` may read it (`readable_verdicts`), else raise NotVisible."""
+    queryset = Verdict.objects.all() if queryset is None else queryset
+    verdict = _readable(
+        queryset.select_related("claim__article__project__rating_scale"), user, pk, "verdict"
+    )
+    if (
+        not Verdict.objects.filter(pk=verdict.pk)
+        .filter(readable_verdicts(user, verdict.claim.article.project))
+        .exists()
+    ):
+        raise NotVisible(f"No verdict with id {pk} in your projects.")
+    return verdict
 
 
 def article_with_claims(*, article_id: int, user) -> Article:
@@ -49,7 +90,7 @@ def article_with_claims(*, article_id: int, user) -> Article:
     )
     project = article.project
     verdicts = (
-        Verdict.objects.filter(verdict_visibility(user, project))
+        Verdict.objects.filter(readable_verdicts(user, project))
         .select_related("rating", "reviewer", "approved_by")
         .prefetch_related("sources")
         .order_by("created_at", "pk")
@@ -209,26 +250,13 @@ def review_queue_claim_ids(queue: QuerySet[Verdict]) -> QuerySet:
     )
 
 
-def editorial_visibility(user, project: Project) -> Q:
-    """Return `verdict_visibility`, widened for editors and admins to returned verdicts.
-
-    A returned verdict is private to its author while they revise it, but the editors who
-    returned it may follow it on the verdict and history pages. Others' drafts stay private.
-    """
-    readable = verdict_visibility(user, project)
-    if permissions.can_review(user, project):
-        readable |= ~Q(status=Status.DRAFT)
-    return readable
-
-
 def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
     """Return `claim_history` without the events of verdicts `user` may not read yet.
 
-    Others' drafts stay private and, with double review, a reviewer does not see another
-    reviewer's verdict (its rating in the history included) before submitting their own.
-    Editors and admins also see returned verdicts being revised, since they returned them.
+    The verdicts are those of `readable_verdicts`: with double review a reviewer does not see
+    another reviewer's verdict (its rating in the history included) before submitting their own.
     """
-    readable = editorial_visibility(user, claim.article.project)
+    readable = readable_verdicts(user, claim.article.project)
     verdict_ids = Verdict.objects.filter(claim=claim).filter(readable).values("pk")
     return claim_history(claim_id=claim.pk).filter(
         Q(verdict_id__isnull=True) | Q(verdict_id__in=verdict_ids)

@@ -30,7 +30,9 @@ def claim(article, reviewer):
 
 def readable(user, project, claim) -> set[int]:
     return set(
-        selectors.visible_verdicts(user, project).filter(claim=claim).values_list("pk", flat=True)
+        selectors.verdicts_readable_by(user, project)
+        .filter(claim=claim)
+        .values_list("pk", flat=True)
     )
 
 

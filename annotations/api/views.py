@@ -87,15 +87,10 @@ def visible_project(request, slug: str) -> Project:
     )
 
 
-def visible(queryset, request, pk, what: str):
-    try:
-        return queryset.visible_to(request.user).get(pk=pk)
-    except queryset.model.DoesNotExist:
-        raise Http404(f"No {what} with id {pk} in your projects.") from None
-
-
 def visible_claim(request, pk) -> Claim:
-    return visible(Claim.objects.select_related("article__project"), request, pk, "claim")
+    return selectors.readable_claim(
+        request.user, pk, Claim.objects.select_related("article__project")
+    )
 
 
 def verdict_queryset(base=None):
@@ -114,7 +109,7 @@ def verdict_response(verdict: Verdict, *, code: int = status.HTTP_200_OK) -> Res
 def verdict_summaries(user, project: Project) -> Prefetch:
     """Return the prefetch of a claim's verdicts `user` may read, as the article detail shows."""
     verdicts = (
-        Verdict.objects.filter(selectors.verdict_visibility(user, project))
+        Verdict.objects.filter(selectors.readable_verdicts(user, project))
         .select_related("rating", "reviewer")
         .order_by("created_at", "pk")
     )
@@ -243,7 +238,7 @@ class ProjectVerdictsApi(generics.ListAPIView):
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        return verdict_queryset(selectors.visible_verdicts(self.request.user, project))
+        return verdict_queryset(selectors.verdicts_readable_by(self.request.user, project))
 
 
 class ProjectQueueApi(generics.ListAPIView):
@@ -299,8 +294,8 @@ class ArticleClaimsApi(generics.ListAPIView):
     pagination_class = IdCursorPagination
 
     def get_queryset(self):
-        article = visible(
-            Article.objects.select_related("project"), self.request, self.kwargs["pk"], "article"
+        article = selectors.readable_article(
+            self.request.user, self.kwargs["pk"], Article.objects.select_related("project")
         )
         return (
             Claim.objects.filter(article=article)
@@ -321,7 +316,7 @@ class ArticleClaimsApi(generics.ListAPIView):
 class ClaimDetailApi(APIView):
     @extend_schema(responses={200: s.ClaimWithVerdictsSerializer, **ERRORS})
     def get(self, request, pk):
-        claim = visible(Claim.objects, request, pk, "claim")
+        claim = selectors.readable_claim(request.user, pk)
         return claim_response(request, claim)
 
     @extend_schema(
@@ -345,7 +340,7 @@ class ClaimSourcesApi(generics.ListAPIView):
     pagination_class = IdCursorPagination
 
     def get_queryset(self):
-        claim = visible(Claim.objects, self.request, self.kwargs["pk"], "claim")
+        claim = selectors.readable_claim(self.request.user, self.kwargs["pk"])
         return Source.objects.filter(claim=claim).select_related("added_by")
 
     @extend_schema(
@@ -366,7 +361,7 @@ class ClaimVerdictsApi(generics.ListAPIView):
 
     def get_queryset(self):
         claim = visible_claim(self.request, self.kwargs["pk"])
-        visible_here = selectors.visible_verdicts(self.request.user, claim.article.project)
+        visible_here = selectors.verdicts_readable_by(self.request.user, claim.article.project)
         return verdict_queryset(visible_here.filter(claim=claim)).order_by("created_at", "pk")
 
     @extend_schema(
@@ -394,19 +389,13 @@ class ClaimHistoryApi(generics.ListAPIView):
 
 
 def visible_verdict(request, pk) -> Verdict:
-    """Return a verdict the caller may read, or 404.
+    """Return a verdict the caller may read (`selectors.readable_verdict`), or 404.
 
-    Editors and admins also read returned verdicts (`selectors.editorial_visibility`): an
-    editor who tries to approve a verdict another editor has just returned must learn that it
-    was returned (409), not that it vanished (404).
+    Editors and admins also read returned verdicts: an editor who tries to approve a verdict
+    another editor has just returned must learn that it was returned (409), not that it
+    vanished (404).
     """
-    verdict = visible(
-        verdict_queryset().select_related("claim__article__project"), request, pk, "verdict"
-    )
-    readable = selectors.editorial_visibility(request.user, verdict.claim.article.project)
-    if not Verdict.objects.filter(readable, pk=pk).exists():
-        raise Http404(f"No verdict with id {pk} in your projects.")
-    return verdict
+    return selectors.readable_verdict(request.user, pk, verdict_queryset())
 
 
 class VerdictDetailApi(APIView):

@@ -177,8 +177,8 @@ def _already_decided(verdict_id: int, seen_version: int | None) -> str:
 
 def _decide(request, pk: int, action: str):
     """Approve or return verdict `pk` from a queue or verdict-page form."""
-    # Members only; not `_readable_verdict_or_404`: a verdict another editor just returned is
-    # private to its author again, and the late editor should hear that, not get a 404.
+    # Members only, not `selectors.readable_verdict`: a reviewer who posts a decision learns
+    # that their role may not decide (403), and a late editor what happened to it (409).
     verdict = get_object_or_404(
         Verdict.objects.visible_to(request.user).select_related(
             "claim__article__project", "rating", "reviewer"
@@ -239,24 +239,10 @@ def verdict_return(request, pk):
 # --- A verdict's page ------------------------------------------------------------------------
 
 
-def _readable_verdict_or_404(user, pk: int) -> Verdict:
-    """Return verdict `pk` if `user` may read it (member, and not hidden by the workflow)."""
-    verdict = get_object_or_404(
-        Verdict.objects.visible_to(user).select_related(
-            "claim__article__project__rating_scale", "rating", "reviewer"
-        ),
-        pk=pk,
-    )
-    project = verdict.claim.article.project
-    if not Verdict.objects.filter(pk=pk).filter(selectors.editorial_visibility(user, project)):
-        raise Http404("No verdict with this id that you may read.")
-    return verdict
-
-
 def _verdict_page(request, verdict: Verdict, *, correction_form=None, status=200):
     project = verdict.claim.article.project
     user = request.user
-    visible = selectors.editorial_visibility(user, project)
+    visible = selectors.readable_verdicts(user, project)
     verdict = (
         Verdict.objects.select_related(
             "claim__article__project__rating_scale",
@@ -321,14 +307,14 @@ def _corrections_prefetch(visible):
 @login_required
 def verdict_detail(request, pk):
     """Show a verdict: status, version, the correction chain, notes, and what you may do."""
-    return _verdict_page(request, _readable_verdict_or_404(request.user, pk))
+    return _verdict_page(request, selectors.readable_verdict(request.user, pk))
 
 
 @login_required
 @require_POST
 def verdict_correct(request, pk):
     """Propose a correction of an approved verdict (a new draft that supersedes it)."""
-    verdict = _readable_verdict_or_404(request.user, pk)
+    verdict = selectors.readable_verdict(request.user, pk)
     project = verdict.claim.article.project
     if not permissions.can_annotate(request.user, project):
         return _refused(request, "Researchers can read but not correct verdicts.")
@@ -365,7 +351,7 @@ def verdict_correct(request, pk):
 @require_POST
 def verdict_withdraw(request, pk):
     """Withdraw a verdict (an approved one needs an editor and a note)."""
-    _readable_verdict_or_404(request.user, pk)
+    selectors.readable_verdict(request.user, pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The form lacked the verdict's version; reload the page and retry.")
@@ -392,7 +378,7 @@ def verdict_withdraw(request, pk):
 @require_POST
 def verdict_submit(request, pk):
     """Submit one's own draft or returned verdict (e.g. a correction) for approval."""
-    _readable_verdict_or_404(request.user, pk)
+    selectors.readable_verdict(request.user, pk)
     form = SubmitForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The form lacked the verdict's version; reload the page and retry.")

@@ -381,7 +381,7 @@ def rating_styles(request, pk):
 
 
 def _claim_or_404(request, pk: int) -> Claim:
-    return get_object_or_404(Claim.objects.visible_to(request.user).only("pk", "article_id"), pk=pk)
+    return selectors.readable_claim(request.user, pk, Claim.objects.only("pk", "article_id"))
 
 
 def _panel_url(claim: Claim, anchor: str = "claim-panel") -> str:
