@@ -217,3 +217,20 @@ def test_an_explanation_over_the_limit_is_refused(client, reviewer, article, lim
     assert response.status_code == 413
     assert "the limit is 50" in response.content.decode()
     assert not Verdict.objects.exists()
+
+
+@pytest.mark.django_db
+def test_hand_written_inputs_take_their_maxlength_from_the_declared_limit(
+    client, monkeypatch, reviewer, editor, article
+):
+    """The queue's note fields were hard-coded to 5000; they read `limits.NOTE` now."""
+    from annotations import context_processors
+    from tests.factories import make_claim, make_verdict
+
+    monkeypatch.setitem(context_processors.LIMITS, "NOTE", 1234)
+    make_verdict(
+        claim=make_claim(article=article, user=reviewer), user=reviewer, status="submitted"
+    )
+    client.force_login(editor)
+    html = client.get(f"/projects/{article.project.slug}/queue/").content.decode()
+    assert 'maxlength="1234"' in html and 'maxlength="5000"' not in html

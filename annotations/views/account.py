@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from .. import tokens
 from ..exceptions import NotVisible, ValidationFailed
-from ..forms_editorial import TokenForm
+from ..forms.account import TokenForm
 
 NEW_KEY = "factcheck_new_token"
 

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services
 from ..exceptions import DomainError, InvalidTransition, NotPermitted, NotVisible, StaleVersion
-from ..forms_editorial import (
+from ..forms.editorial import (
     CorrectionForm,
     DecisionForm,
     QueueFilterForm,

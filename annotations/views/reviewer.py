@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
-from ..forms import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
+from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
 from ..models import Article, Claim, Project, RatingLabel, Verdict
 from ..workflow import Status

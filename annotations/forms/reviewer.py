@@ -1,54 +1,15 @@
-"""HTML forms: shape validation for the reviewer pages, nothing more.
-
-Forms check that input is present and well-formed; the rules of the domain (http-only URLs,
-a rating from the project's scale, who may do what) are checked by `services.py`, whose
-`DomainError`s the views attach to the field they name with `add_domain_error`. Forms never
-write models.
-"""
+"""Forms of the reviewer pages: articles, claims, sources, verdicts."""
 
 from __future__ import annotations
 
 from django import forms
 
-from .exceptions import DomainError
-from .importers import SUPPORTED
-from .models import Source
+from .. import limits
+from ..importers import SUPPORTED
+from ..models import Source
+from .base import AccessibleForm, url_input
 
-HTTP_PATTERN = r"https?://\S+"
-HTTP_TITLE = "An http:// or https:// address"
 UPLOAD_SUFFIXES = tuple(s for s in SUPPORTED if s != ".jsonl")
-
-
-class AccessibleForm(forms.Form):
-    """Point every widget at its error and help text (`aria-describedby`) for screen readers."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            auto_id = self[name].auto_id
-            described = [f"{auto_id}-error"]
-            if field.help_text:
-                described.append(f"{auto_id}-help")
-            field.widget.attrs.setdefault("aria-describedby", " ".join(described))
-
-    def add_domain_error(self, exc: DomainError) -> None:
-        """Show a service's error beside the field it names, or above the form."""
-        field = exc.field if exc.field in self.fields else None
-        self.add_error(field, exc.message)
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-invalid"] = "true"
-
-
-def _url_input(**attrs) -> forms.URLInput:
-    return forms.URLInput(
-        attrs={"pattern": HTTP_PATTERN, "title": HTTP_TITLE, "inputmode": "url", **attrs}
-    )
-
 
 # --- Project page -----------------------------------------------------------------------------
 
@@ -67,7 +28,7 @@ class ArticleSearchForm(AccessibleForm):
     q = forms.CharField(
         label="Search",
         required=False,
-        max_length=200,
+        max_length=limits.NAME,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, publisher or text"}),
     )
     open = forms.BooleanField(label="Has claims without a verdict", required=False)
@@ -89,20 +50,20 @@ class ArticleForm(AccessibleForm):
     KINDS = [("text", "Plain text"), ("html", "HTML")]
 
     title = forms.CharField(
-        max_length=500,
+        max_length=limits.TITLE,
         required=False,
         help_text="Required unless the uploaded file has a title.",
     )
-    url = forms.CharField(label="URL", max_length=2000, required=False, widget=_url_input())
-    publisher = forms.CharField(max_length=200, required=False)
-    author = forms.CharField(max_length=200, required=False)
+    url = forms.CharField(label="URL", max_length=limits.URL, required=False, widget=url_input())
+    publisher = forms.CharField(max_length=limits.NAME, required=False)
+    author = forms.CharField(max_length=limits.NAME, required=False)
     published_at = forms.DateTimeField(
         label="Published",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     language = forms.CharField(
-        max_length=16, required=False, help_text="A language code such as en or de."
+        max_length=limits.LANGUAGE, required=False, help_text="A language code such as en or de."
     )
     kind = forms.ChoiceField(
         label="The pasted text is", choices=KINDS, initial="text", widget=forms.RadioSelect
@@ -142,11 +103,11 @@ class ClaimForm(AccessibleForm):
     statement = forms.CharField(
         label="Normalised statement",
         required=False,
-        max_length=2000,
+        max_length=limits.STATEMENT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The claim restated as one self-contained sentence.",
     )
-    claimant = forms.CharField(label="Claimant", required=False, max_length=200)
+    claimant = forms.CharField(label="Claimant", required=False, max_length=limits.NAME)
 
 
 class SourceForm(AccessibleForm):
@@ -154,16 +115,16 @@ class SourceForm(AccessibleForm):
 
     url = forms.CharField(
         label="URL",
-        max_length=2000,
-        widget=_url_input(required=True),
+        max_length=limits.URL,
+        widget=url_input(required=True),
         error_messages={"required": "Give the source's address (http:// or https://)."},
     )
-    title = forms.CharField(required=False, max_length=500)
-    publisher = forms.CharField(required=False, max_length=200)
+    title = forms.CharField(required=False, max_length=limits.TITLE)
+    publisher = forms.CharField(required=False, max_length=limits.NAME)
     quote = forms.CharField(
         label="Quoted passage",
         required=False,
-        max_length=10_000,
+        max_length=limits.SOURCE_QUOTE,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     stance = forms.ChoiceField(
@@ -175,7 +136,7 @@ class SourceForm(AccessibleForm):
         label="Accessed on", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     archived_url = forms.CharField(
-        label="Archived copy URL", required=False, max_length=2000, widget=_url_input()
+        label="Archived copy URL", required=False, max_length=limits.URL, widget=url_input()
     )
 
 
@@ -202,7 +163,7 @@ class VerdictForm(AccessibleForm):
     no_source_reason = forms.CharField(
         label="No public source? Say why",
         required=False,
-        max_length=2000,
+        max_length=limits.REASON,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)

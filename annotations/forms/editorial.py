@@ -1,4 +1,4 @@
-"""Forms of the editorial pages and the account page: shape only.
+"""Forms of the editorial pages: shape only.
 
 They parse and type what a browser posts; the rules (a note is required to return, a
 correction needs a note, which rating slugs exist) are the services' to enforce, so the page
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Claim, RatingLabel
+from .. import limits
+from ..models import Claim, RatingLabel
 
 
 class QueueFilterForm(forms.Form):
@@ -46,13 +47,13 @@ class DecisionForm(forms.Form):
     """Approve or return: the version the editor saw, an optional note, where to go next."""
 
     version = forms.IntegerField(min_value=1)
-    note = forms.CharField(required=False, max_length=5000, strip=True)
-    next = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=limits.NOTE, strip=True)
+    next = forms.CharField(required=False, max_length=limits.URL)
 
 
 class WithdrawForm(forms.Form):
     version = forms.IntegerField(min_value=1)
-    note = forms.CharField(required=False, max_length=5000, strip=True)
+    note = forms.CharField(required=False, max_length=limits.NOTE, strip=True)
 
 
 class SubmitForm(forms.Form):
@@ -70,12 +71,12 @@ class CorrectionForm(forms.Form):
         required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
     no_source_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=limits.REASON
     )
     correction_note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=limits.NOTE,
         help_text="What the correction changes. Readers see this note.",
     )
 
@@ -85,10 +86,6 @@ class CorrectionForm(forms.Form):
         self.fields["sources"].choices = [
             (s.pk, f"{s.get_stance_display()}: {s.title or s.url}") for s in claim.sources.all()
         ]
-
-
-class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, required=False)
 
 
 def labels_of(scale_id: int):
