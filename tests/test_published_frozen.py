@@ -241,3 +241,13 @@ class TestDemotedAuthor:
         response = client.get(reverse("verdict_detail", args=[demoted_draft.pk]))
         assert response.status_code == 200
         assert reverse("verdict_submit", args=[demoted_draft.pk]) not in response.content.decode()
+
+
+def test_the_annotation_page_shows_a_published_claim_as_fixed(client, claim, published, reviewer):
+    client.force_login(reviewer)
+    html = client.get(
+        reverse("article_annotate", args=[claim.article_id]), {"claim": claim.pk}
+    ).content.decode()
+    assert "change only through a correction" in html
+    assert reverse("verdict_detail", args=[published.pk]) in html
+    assert "Save claim" not in html

@@ -32,7 +32,7 @@ from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
 from ..models import Article, Claim, Project, RatingLabel, Verdict
-from ..workflow import Status
+from ..workflow import FREEZES_CLAIM, Status
 
 ARTICLES_PER_PAGE = 25
 # The sidebar lists this many unclaimed suggestions; all are underlined in the text.
@@ -322,15 +322,20 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         verdicts = list(selected.verdicts.all())
         mine = next((v for v in verdicts if v.reviewer_id == user.pk and v.status in MY_LIVE), None)
         forms = forms or {}
+        frozen = next((v for v in verdicts if v.status in FREEZES_CLAIM), None)
+        claim_form = forms.get("claim") or ClaimForm(
+            prefix="claim",
+            initial={"statement": selected.statement, "claimant": selected.claimant},
+        )
+        if frozen is not None:
+            for field in claim_form.fields.values():
+                field.disabled = True
         context |= {
+            "claim_frozen": frozen,
             "state": states[selected.pk][0],
             "mine": mine,
             "others": [v for v in verdicts if v is not mine],
-            "claim_form": forms.get("claim")
-            or ClaimForm(
-                prefix="claim",
-                initial={"statement": selected.statement, "claimant": selected.claimant},
-            ),
+            "claim_form": claim_form,
             "source_form": forms.get("source") or SourceForm(prefix="source"),
             "verdict_form": forms.get("verdict") or _verdict_form_for(selected, mine, labels),
             "verdict_editable": (
