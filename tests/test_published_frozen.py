@@ -251,3 +251,29 @@ def test_the_annotation_page_shows_a_published_claim_as_fixed(client, claim, pub
     assert "change only through a correction" in html
     assert reverse("verdict_detail", args=[published.pk]) in html
     assert "Save claim" not in html
+
+
+def test_the_correction_form_on_the_verdict_page_corrects_the_claim(
+    client, claim, published, reviewer2, editor
+):
+    client.force_login(reviewer2)
+    response = client.post(
+        reverse("verdict_correct", args=[published.pk]),
+        {
+            "rating": "false",
+            "explanation": "Still false.",
+            "no_source_reason": "Phone call.",
+            "correction_note": "The statement misquoted the mayor.",
+            "statement": "The tram will carry 22,000 people daily.",
+            "claimant": "",
+        },
+    )
+    assert response.status_code == 302
+    correction = Verdict.objects.get(supersedes=published)
+    assert correction.claim_changes == {"statement": "The tram will carry 22,000 people daily."}
+    services.submit_verdict(verdict_id=correction.pk, user=reviewer2)
+    page = client.get(reverse("verdict_detail", args=[correction.pk])).content.decode()
+    assert "Changes to the claim on approval" in page
+    services.approve_verdict(verdict_id=correction.pk, editor=editor)
+    claim.refresh_from_db()
+    assert claim.statement == "The tram will carry 22,000 people daily."

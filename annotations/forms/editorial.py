@@ -79,13 +79,31 @@ class CorrectionForm(forms.Form):
         max_length=limits.NOTE,
         help_text="What the correction changes. Readers see this note.",
     )
+    statement = forms.CharField(
+        label="Claim statement",
+        required=False,
+        max_length=limits.STATEMENT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Change it here to correct the claim itself; it changes when an editor approves.",
+    )
+    claimant = forms.CharField(label="Claimant", required=False, max_length=limits.NAME)
 
     def __init__(self, data=None, *, claim: Claim, labels, initial=None):
+        initial = {"statement": claim.statement, "claimant": claim.claimant, **(initial or {})}
         super().__init__(data, initial=initial)
+        self.claim = claim
         self.fields["rating"].choices = [(lb.slug, lb.name) for lb in labels]
         self.fields["sources"].choices = [
             (s.pk, f"{s.get_stance_display()}: {s.title or s.url}") for s in claim.sources.all()
         ]
+
+    def claim_changes(self) -> dict[str, str]:
+        """Return the claim fields the reviewer changed (for `services.correct_verdict`)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in ("statement", "claimant")
+            if self.cleaned_data[name] != getattr(self.claim, name)
+        }
 
 
 def labels_of(scale_id: int):

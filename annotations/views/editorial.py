@@ -332,6 +332,7 @@ def verdict_correct(request, pk):
                 explanation=data["explanation"],
                 sources=data["sources"],
                 no_source_reason=data["no_source_reason"],
+                claim_changes=form.claim_changes(),
             )
         except NotPermitted as exc:
             return _refused(request, exc.message)
