@@ -10,7 +10,7 @@ unbounded body to disk. A `RequestDataTooBig` that still reaches a view (a view 
 body without a Content-Length check, e.g. a limit lowered at run time) gets the same answer.
 
 Nothing here touches the domain; put the business limits (article size, claims per article)
-in `services.py`.
+in `services`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 sentences, claims, sources, verdicts and the append-only event log.
 
 Invariants a database can hold live here as constraints; rules that need the article text or
-the workflow live in `services.py`. No business logic in `save()`.
+the workflow live in `services` and `workflow`. No business logic in `save()`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 code-point offsets, and anchoring quotes. Every offset here is a code-point offset into the
 canonical text; UTF-16 offsets (what browsers count) are converted at the edge with
 `utf16_to_codepoint` / `codepoint_to_utf16`. Pure Python with no Django import, so it needs no
-settings; anything that reads or writes the database belongs in `services.py`, not here.
+settings; anything that reads or writes the database belongs in `services`, not here.
 
 Sentence splitting is hand-written rules rather than a library: pysbd (last release 2021, needs a
 language code) took 2.1-3.3 s on a 50,000-character article and left Arabic and Devanagari

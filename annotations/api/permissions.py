@@ -1,6 +1,6 @@
 """DRF permission classes for the JSON API, thin wrappers over `annotations.permissions`.
 
-Most role checks happen in the services (every write asks `can_annotate`, `can_approve`...),
+Most role checks happen in the services (every write asks `can_annotate` or `workflow`),
 so one rule holds for the pages and the API. The classes here guard the few reads that need a
 role beyond membership. A project the caller cannot see passes the check so that the view's
 `.visible_to(user)` lookup answers 404, never 403: outsiders must not learn a project exists.

@@ -2,7 +2,7 @@
 annotation workspace with its claim panel (statement, sources, verdict, history).
 
 Function-based views: parse the request, call one service or selector, render. Every write goes
-through `services.py`; a `DomainError` becomes a message beside the field it names (or above the
+through `services`; a `DomainError` becomes a message beside the field it names (or above the
 form) and the page is shown again with what the user typed, never a 500. Marking a selection
 happens in the browser through the JSON API (`static/js/annotate.js`); everything else here
 works without JavaScript.
