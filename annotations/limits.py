@@ -23,6 +23,8 @@ SOURCE_QUOTE = 10_000
 # Quotes the API anchors in the text, and their context.
 ANCHOR_QUOTE = 100_000
 ANCHOR_CONTEXT = 1000
+# How much of a quote an event keeps (the span's offsets are kept whole).
+EVENT_QUOTE = 1000
 # Source ids a verdict may list in one request.
 CITED_IDS = 200
 

@@ -65,6 +65,11 @@ def readable_claim(user, pk, queryset: QuerySet[Claim] | None = None) -> Claim:
     return _readable(Claim.objects.all() if queryset is None else queryset, user, pk, "claim")
 
 
+def readable_source(user, pk, queryset: QuerySet[Source] | None = None) -> Source:
+    """Return source `pk` if `user` is a member of its project, else raise NotVisible (404)."""
+    return _readable(Source.objects.all() if queryset is None else queryset, user, pk, "source")
+
+
 def readable_verdict(user, pk, queryset: QuerySet[Verdict] | None = None) -> Verdict:
     """Return verdict `pk` if `user` may read it (`readable_verdicts`), else raise NotVisible."""
     queryset = Verdict.objects.all() if queryset is None else queryset

@@ -211,9 +211,32 @@ class ClaimCreateSerializer(serializers.Serializer):
 
 
 class ClaimUpdateSerializer(serializers.Serializer):
+    """Statement, claimant, date; or a new span as {start, end} or {quote, prefix?, suffix?}."""
+
     statement = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATEMENT)
     claimant = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
     claim_date = serializers.DateField(required=False, allow_null=True)
+    start = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+    end = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+    quote = serializers.CharField(
+        required=False, trim_whitespace=False, max_length=limits.ANCHOR_QUOTE
+    )
+    prefix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=limits.ANCHOR_CONTEXT
+    )
+    suffix = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=limits.ANCHOR_CONTEXT
+    )
+
+
+class SourceUpdateSerializer(serializers.Serializer):
+    url = serializers.CharField(required=False, max_length=limits.URL)
+    stance = serializers.ChoiceField(required=False, choices=Source.Stance.choices)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=limits.TITLE)
+    publisher = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
+    quote = serializers.CharField(required=False, allow_blank=True, max_length=limits.SOURCE_QUOTE)
+    accessed_at = serializers.DateField(required=False, allow_null=True)
+    archived_url = serializers.CharField(required=False, allow_blank=True, max_length=limits.URL)
 
 
 class SourceCreateSerializer(serializers.Serializer):

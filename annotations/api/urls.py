@@ -43,6 +43,7 @@ urlpatterns = [
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
     path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
     path("claims/<int:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
+    path("sources/<int:pk>/", views.SourceDetailApi.as_view(), name="api-source"),
     path("claims/<int:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
     path("claims/<int:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
     path("verdicts/<int:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),

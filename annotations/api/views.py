@@ -352,6 +352,30 @@ class ClaimSourcesApi(generics.ListAPIView):
         return Response(s.SourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
 
+class SourceDetailApi(APIView):
+    """One source; edit or remove it while no submitted or approved verdict cites it (409)."""
+
+    @extend_schema(responses={200: s.SourceSerializer, **ERRORS})
+    def get(self, request, pk):
+        source = selectors.readable_source(
+            request.user, pk, Source.objects.select_related("added_by")
+        )
+        return Response(s.SourceSerializer(source).data)
+
+    @extend_schema(
+        request=s.SourceUpdateSerializer, responses={200: s.SourceSerializer, **WRITE_ERRORS}
+    )
+    def patch(self, request, pk):
+        data = validated(s.SourceUpdateSerializer, request)
+        source = services.update_source(source_id=pk, user=request.user, **data)
+        return Response(s.SourceSerializer(source).data)
+
+    @extend_schema(responses={204: None, **WRITE_ERRORS})
+    def delete(self, request, pk):
+        services.remove_source(source_id=pk, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class ClaimVerdictsApi(generics.ListAPIView):
     """The claim's verdicts you may read; POST starts your draft."""
 

@@ -12,7 +12,15 @@ only package that assigns a verdict's status.
 """
 
 from .articles import import_article
-from .claims import attach_source, delete_claim, mark_claim, resolve_span, update_claim
+from .claims import (
+    attach_source,
+    delete_claim,
+    mark_claim,
+    remove_source,
+    resolve_span,
+    update_claim,
+    update_source,
+)
 from .common import record_event
 from .projects import (
     add_member,
@@ -37,12 +45,14 @@ __all__ = [
     "mark_claim",
     "record_event",
     "remove_member",
+    "remove_source",
     "render_explanation",
     "resolve_span",
     "return_verdict",
     "submit_verdict",
     "update_claim",
     "update_project",
+    "update_source",
     "update_verdict",
     "withdraw_verdict",
 ]

@@ -147,55 +147,100 @@ def frozen_by(claim: Claim) -> Verdict | None:
     return claim.verdicts.filter(status__in=FREEZES_CLAIM).order_by("pk").first()
 
 
-def apply_claim_changes(claim: Claim, values: dict[str, Any]) -> dict[str, dict[str, str]]:
+def apply_claim_changes(claim: Claim, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Set changed claim fields on a locked claim and save them; return the changes made."""
     changes = {}
     for name, value in values.items():
         old = getattr(claim, name)
         if old != value:
-            changes[name] = {"from": str(old or ""), "to": str(value or "")}
+            if isinstance(value, int):
+                changes[name] = {"from": old, "to": value}
+            else:
+                cap = limits.EVENT_QUOTE if name == "quote" else None
+                changes[name] = {"from": str(old or "")[:cap], "to": str(value or "")[:cap]}
             setattr(claim, name, value)
     if changes:
         claim.save(update_fields=[*changes, "updated_at"])
     return changes
 
 
-@transaction.atomic
-def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
-    """Edit a claim's statement, claimant or claim date while no verdict covers it.
+SPAN_FIELDS = ("start", "end", "quote", "prefix", "suffix")
 
-    Once a verdict is submitted or approved the claim is what the editor reviewed or readers
-    read: the change must go through a correction (InvalidTransition, 409).
+
+def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
+    """Edit a claim's statement, claimant, date or span while no verdict covers it.
+
+    The span is given as `start`/`end` (code points) or as `quote` (with optional `prefix` and
+    `suffix`), anchored before the transaction opens. Once a verdict is submitted or approved
+    the claim is what the editor reviewed or readers read: the change must go through a
+    correction (InvalidTransition, 409). The history keeps the old and new span and quote.
     """
-    visible_or_raise(Claim.objects.only("pk"), claim_id, user, "claim")
-    claim = lock_claim(claim_id)
-    if not permissions.can_annotate(user, claim.article.project_id):
+    span_given = {k: fields.pop(k) for k in SPAN_FIELDS if k in fields}
+    article = visible_or_raise(
+        Article.objects.only("pk", "text", "project_id"),
+        visible_or_raise(
+            Claim.objects.values_list("article_id", flat=True), claim_id, user, "claim"
+        ),
+        user,
+        "article",
+    )
+    if not permissions.can_annotate(user, article.project_id):
         raise NotPermitted("Researchers can read but not edit claims.")
     values = clean_claim_fields(fields)
-    if not values:
-        return claim
-    blocking = frozen_by(claim)
-    if blocking is not None and any(getattr(claim, k) != v for k, v in values.items()):
-        if blocking.status == Status.APPROVED:
+    if span_given:
+        begin, finish = resolve_span(
+            article.text,
+            start=span_given.get("start"),
+            end=span_given.get("end"),
+            quote=span_given.get("quote"),
+            prefix=span_given.get("prefix") or "",
+            suffix=span_given.get("suffix") or "",
+        )
+        quote = article.text[begin:finish]
+        if not quote.strip():
+            raise BadSpan("The selected span is only whitespace.", field="start")
+        before, after = text.context_around(article.text, begin, finish)
+        values |= {"start": begin, "end": finish, "quote": quote, "prefix": before, "suffix": after}
+    with transaction.atomic():
+        Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        claim = lock_claim(claim_id)
+        if not values:
+            return claim
+        blocking = frozen_by(claim)
+        if blocking is not None and any(getattr(claim, k) != v for k, v in values.items()):
+            if blocking.status == Status.APPROVED:
+                raise InvalidTransition(
+                    f"This claim has an approved verdict (#{blocking.pk}); what it covers "
+                    "changes only through a correction. Propose a correction of that verdict "
+                    "with the new statement, claimant or date."
+                )
             raise InvalidTransition(
-                f"This claim has an approved verdict (#{blocking.pk}); what it covers changes "
-                "only through a correction. Propose a correction of that verdict with the new "
-                "statement, claimant or date."
+                f"This claim has a verdict in review (#{blocking.pk}); it cannot change while "
+                "an editor is reviewing it. Withdraw that verdict or wait for the editor's "
+                "decision."
             )
-        raise InvalidTransition(
-            f"This claim has a verdict in review (#{blocking.pk}); it cannot change while an "
-            "editor is reviewing it. Withdraw that verdict or wait for the editor's decision."
-        )
-    changes = apply_claim_changes(claim, values)
-    if changes:
-        record_event(
-            project_id=claim.article.project_id,
-            actor=user,
-            action="update_claim",
-            target=claim,
-            claim_id=claim.pk,
-            changes=changes,
-        )
+        if "start" in values and (values["start"], values["end"]) != (claim.start, claim.end):
+            other = (
+                Claim.objects.filter(
+                    article_id=article.pk, start=values["start"], end=values["end"]
+                )
+                .exclude(pk=claim.pk)
+                .first()
+            )
+            if other is not None:
+                raise Conflict(
+                    f"Claim #{other.pk} already covers exactly this span.", field="start"
+                )
+        changes = apply_claim_changes(claim, values)
+        if changes:
+            record_event(
+                project_id=article.project_id,
+                actor=user,
+                action="replace_span" if "start" in changes or "end" in changes else "update_claim",
+                target=claim,
+                claim_id=claim.pk,
+                changes=changes,
+            )
     return claim
 
 
@@ -275,3 +320,94 @@ def attach_source(
             changes={"url": source.url, "stance": stance},
         )
     return source
+
+
+def _lock_source(source_id: int, user: User) -> tuple[Claim, Source]:
+    """Lock the source's claim, then the source (the house order); check the user may write."""
+    claim_id = visible_or_raise(
+        Source.objects.values_list("claim_id", flat=True), source_id, user, "source"
+    )
+    claim = lock_claim(claim_id)
+    if not permissions.can_annotate(user, claim.article.project_id):
+        raise NotPermitted("Researchers can read but not change sources.")
+    source = Source.objects.select_for_update(of=("self",)).get(pk=source_id)
+    return claim, source
+
+
+def _check_source_not_cited(source: Source, what: str) -> None:
+    """Refuse to change a source that a verdict in review or published cites (409)."""
+    citing = source.cited_by.filter(status__in=FREEZES_CLAIM).order_by("pk").first()
+    if citing is not None:
+        raise InvalidTransition(
+            f"Verdict #{citing.pk} ({citing.status}) cites this source, so it cannot be "
+            f"{what}: it is part of what the editor "
+            + ("approved" if citing.status == Status.APPROVED else "is reviewing")
+            + ". Attach a new source instead"
+            + (" and cite it in a correction." if citing.status == Status.APPROVED else ".")
+        )
+
+
+def update_source(*, source_id: int, user: User, **fields: Any) -> Source:
+    """Edit a source that no submitted or approved verdict cites; the history keeps old and new."""
+    allowed = ("url", "stance", "title", "publisher", "quote", "accessed_at", "archived_url")
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationFailed(f"Cannot change {', '.join(sorted(unknown))} of a source.")
+    values: dict[str, Any] = {}
+    for name, value in fields.items():
+        if name in ("url", "archived_url"):
+            values[name] = http_url(value, field=name, required=name == "url")
+        elif name == "stance":
+            if value not in Source.Stance.values:
+                raise ValidationFailed(
+                    f"stance must be one of {', '.join(Source.Stance.values)} (got {value!r}).",
+                    field="stance",
+                )
+            values[name] = value
+        elif name == "accessed_at":
+            if value is not None and value > timezone.now().date() + dt.timedelta(days=1):
+                raise ValidationFailed("accessed_at is in the future.", field="accessed_at")
+            values[name] = value
+        else:
+            values[name] = model_plain(Source, name, value)
+    with transaction.atomic():
+        claim, source = _lock_source(source_id, user)
+        changes = {}
+        for name, value in values.items():
+            old = getattr(source, name)
+            if old != value:
+                changes[name] = {"from": str(old or ""), "to": str(value or "")}
+                setattr(source, name, value)
+        if not changes:
+            return source
+        _check_source_not_cited(source, "edited")
+        source.save(update_fields=[*changes, "updated_at"])
+        claim.save(update_fields=["updated_at"])
+        record_event(
+            project_id=claim.article.project_id,
+            actor=user,
+            action="update_source",
+            target=source,
+            claim_id=claim.pk,
+            changes=changes,
+        )
+    return source
+
+
+@transaction.atomic
+def remove_source(*, source_id: int, user: User) -> None:
+    """Remove a source that no submitted or approved verdict cites (drafts stop citing it)."""
+    claim, source = _lock_source(source_id, user)
+    _check_source_not_cited(source, "removed")
+    drafts = list(source.cited_by.values_list("pk", flat=True))
+    record_event(
+        project_id=claim.article.project_id,
+        actor=user,
+        action="remove_source",
+        target=source,
+        claim_id=claim.pk,
+        changes={"url": source.url, "stance": source.stance, "uncited_by": drafts},
+    )
+    source.cited_by.clear()
+    source.delete()
+    claim.save(update_fields=["updated_at"])
