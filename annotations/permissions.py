@@ -31,6 +31,14 @@ def roles_in(user, project: Project | int) -> set[str]:
     return cache[project_id]
 
 
+def remember_roles(user, project_id: int, roles: set[str]) -> None:
+    """Record `user`'s roles in a project read by a query that fetched them along the way."""
+    cache = getattr(user, "_factcheck_roles", None)
+    if cache is None:
+        cache = user._factcheck_roles = {}
+    cache[project_id] = set(roles)
+
+
 def forget_roles(user) -> None:
     """Drop the per-request role cache (after a membership change)."""
     if hasattr(user, "_factcheck_roles"):
