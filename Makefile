@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: demo test lint fmt install serve bench clean
+.PHONY: demo test lint fmt install serve worker bench clean
 
 $(PY):
 	@interp=""; \
@@ -37,8 +37,15 @@ demo: install
 	@echo ""
 	@echo "  factcheck is running on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: demo): alice, bob (reviewers), erin (editor), rita (researcher), admin (superuser)"
+	@echo "  A background worker (manage.py db_worker) runs beside the server for export files and imports."
 	@echo ""
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The background worker alone (production runs one or more beside the app servers).
+worker: install
+	$(PY) manage.py db_worker --no-reload
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -65,4 +72,4 @@ bench: install
 	$(PY) benchmarks/export.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3* staticfiles
+	rm -rf $(VENV) db.sqlite3* staticfiles media

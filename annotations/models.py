@@ -19,6 +19,7 @@ from .querysets import (
     ArticleQuerySet,
     ClaimQuerySet,
     EventQuerySet,
+    JobQuerySet,
     ProjectQuerySet,
     SourceQuerySet,
     VerdictQuerySet,
@@ -515,3 +516,57 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class Job(models.Model):
+    """A piece of background work (an export file, a bulk import) with its progress.
+
+    The task that runs it (`tasks.py`) records progress and outcomes here, so the page and the
+    API show them and a reload loses nothing. A job is safe to run twice: the task skips what is
+    done and redoes the rest.
+    """
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "Export file"
+        IMPORT = "import", "Import"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0, help_text="Items processed so far.")
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Items in all, if known.")
+    counts = models.JSONField(default=dict, blank=True)
+    outcomes = models.JSONField(default=list, blank=True, help_text="Per-item outcomes.")
+    error = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    file = models.CharField(max_length=300, blank=True, help_text="Path in the default storage.")
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["export", "import"]), name="job_kind"),
+            models.CheckConstraint(
+                condition=Q(state__in=["queued", "running", "done", "failed"]), name="job_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"

@@ -78,3 +78,7 @@ class EventQuerySet(_ProjectScoped):
 
     def delete(self):  # pragma: no cover - guard
         raise TypeError("Events are append-only; they are never deleted.")
+
+
+class JobQuerySet(_ProjectScoped):
+    project_path = ""

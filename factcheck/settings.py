@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "annotations",
 ]
 
@@ -152,6 +153,19 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Background work ------------------------------------------------------------------------
+# Django's tasks framework with the database backend: `manage.py db_worker` runs the jobs
+# (`make demo` starts one). Several workers, on several machines, may share one PostgreSQL.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("FACTCHECK_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
+# Files that jobs write (export files), in the default storage under MEDIA_ROOT.
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -203,6 +217,8 @@ FACTCHECK = {
     "MAX_CLAIMS_PER_ARTICLE": env_int("FACTCHECK_MAX_CLAIMS_PER_ARTICLE", 2_000),
     "MAX_SOURCES_PER_CLAIM": env_int("FACTCHECK_MAX_SOURCES_PER_CLAIM", 50),
     "MAX_EXPLANATION_CHARS": env_int("FACTCHECK_MAX_EXPLANATION_CHARS", 20_000),
+    # Days an export file prepared by a job is kept before it is deleted.
+    "EXPORT_FILE_DAYS": env_int("FACTCHECK_EXPORT_FILE_DAYS", 7),
 }
 
 # --- REST framework -------------------------------------------------------------------------

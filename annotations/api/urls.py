@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..exports.views import ProjectExportApi
-from . import views
+from . import job_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -38,6 +38,13 @@ urlpatterns = [
         name="api-project-verdicts",
     ),
     path("projects/<slug:slug>/export/", ProjectExportApi.as_view(), name="project-export"),
+    path(
+        "projects/<slug:slug>/exports/",
+        job_views.ProjectExportJobsApi.as_view(),
+        name="api-project-exports",
+    ),
+    path("jobs/<int:pk>/", job_views.JobDetailApi.as_view(), name="api-job"),
+    path("jobs/<int:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
