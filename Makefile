@@ -65,8 +65,8 @@ serve: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
-	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	  --access-logfile - --timeout 60 --max-requests 2000 --max-requests-jitter 200
+	GUNICORN_BIND=$(HOST):$(PORT) GUNICORN_WORKERS=$(WORKERS) \
+	  $(VENV)/bin/gunicorn -c factcheck/gunicorn.conf.py factcheck.wsgi
 
 bench: install
 	$(PY) benchmarks/export.py

@@ -36,7 +36,7 @@ def free_port() -> int:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+    done = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
@@ -86,7 +86,7 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
         "DJANGO_SECURE_SSL_REDIRECT": "0",
     }
     log = (tmp_path / "server.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 - gunicorn from our virtualenv, loopback only
+    server = subprocess.Popen(
         [str(BIN / "gunicorn"), "factcheck.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3"],
         cwd=ROOT,
         env=server_env,
@@ -96,7 +96,7 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
     try:
         wait_until_up(f"{base}/api/v1/projects/", key, server, time.monotonic() + 30)
         phases = os.environ.get("SCHEMATHESIS_PHASES", "coverage,fuzzing,stateful")
-        run = subprocess.run(  # noqa: S603 - schemathesis from our virtualenv
+        run = subprocess.run(
             [
                 str(BIN / "st"),
                 "run",

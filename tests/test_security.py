@@ -50,7 +50,7 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def manage(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
@@ -211,7 +211,7 @@ def test_gunicorn_serves_pages_and_whitenoise_static_files_in_production(product
     _, env = production_site
     port = _free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [str(gunicorn), "factcheck.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT,
         env=env,
