@@ -78,6 +78,7 @@ def run_export_job(job_id: int) -> dict:
     job = _claim(job_id)
     if job is None:
         return {"skipped": "finished already"}
+    prune_expired_exports()
     try:
         return _write_export(job)
     except Exception as exc:
