@@ -359,3 +359,14 @@ def test_a_label_missing_from_an_existing_scale_is_an_error_not_an_edit(desk, tm
         load(path)
     assert set(scale.labels.values_list("slug", flat=True)) == labels
     assert not Project.objects.exists()
+
+
+def test_postgresql_timestamps_with_a_three_digit_fraction_export_as_rfc_3339():
+    """ "2026-12-02 13:49:46.283+00" is 26 characters, like SQLite's microsecond form, and came
+    out as "…46.283+00Z", which import_corpus rightly refuses: the round trip failed on
+    PostgreSQL whenever a timestamp fell on a whole millisecond."""
+    from annotations.exports.common import db_timestamp
+
+    assert db_timestamp("2026-12-02 13:49:46.283+00") == "2026-12-02T13:49:46.283000Z"
+    assert db_timestamp("2026-12-02 13:49:46.283001") == "2026-12-02T13:49:46.283001Z"
+    assert db_timestamp("2026-12-02 13:49:46") == "2026-12-02T13:49:46Z"
