@@ -169,15 +169,24 @@ def _heading_title(line: str) -> str | None:
     return title or None
 
 
+# A line that may be a level-1 heading: "#" then whitespace, after optional indentation. Each
+# attempt starts at a line start and stops at that line's end, so a search is linear.
+_HEADING_START = re.compile(r"^[^\S\n]*#[^\S\n]", re.MULTILINE)
+
+
 def _read_markdown(name: str, content: str) -> ArticleRecord | RecordError:
-    lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines):
-        title = _heading_title(line)
+    text = content.replace("\r\n", "\n").replace("\r", "\n")
+    title = None
+    for match in _HEADING_START.finditer(text):
+        start = match.start()
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        title = _heading_title(text[start:end])
         if title is not None:
-            body = "\n".join(lines[:number] + lines[number + 1 :])
+            body = text[:start] + text[end + 1 :]
             break
-    else:
-        first, _, body = "\n".join(lines).strip().partition("\n")
+    if title is None:
+        first, _, body = text.strip().partition("\n")
         title = first.strip()
     if not body.strip():
         return RecordError(name, 1, "no text besides the title")

@@ -9,17 +9,22 @@ for the whole run, which blocks other writers (on SQLite they fail after the 20 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from annotations import services
 from annotations.exceptions import Conflict, DomainError
 from annotations.importers import ArticleRecord, RecordError, read_file
 from annotations.models import Project, User
 from annotations.progress import Progress
+
+# SQLite only: leave the write lock free for PAUSE after each WORK_BEFORE_PAUSE of importing.
+WORK_BEFORE_PAUSE = 0.1  # seconds
+PAUSE = 0.03  # seconds; SQLite's busy handler polls every 25 ms for the first ~130 ms
 
 
 class Command(BaseCommand):
@@ -82,11 +87,23 @@ class Command(BaseCommand):
             yield from read_file(path)
 
     def _each(self, files: list[Path], project: Project, user: User | None) -> None:
-        """Import record by record, each article in its own short transaction."""
+        """Import record by record, each article in its own short transaction.
+
+        On SQLite a waiting writer does not queue for the lock: it polls, at intervals that
+        grow to 100 ms, and an import that takes the lock again straight after each commit can
+        starve it for seconds. So after each WORK_BEFORE_PAUSE of importing, the import leaves
+        the lock free for PAUSE, long enough for a writer that has waited under a quarter of a
+        second (polling every 25 ms or less) to get in.
+        """
         progress = Progress(None, label="Imported", stream=self.stderr._out)
+        polite = connection.vendor == "sqlite"
+        working_since = time.monotonic()
         for record in self._records(files):
             self._import(record, project, user)
             progress.advance()
+            if polite and time.monotonic() - working_since >= WORK_BEFORE_PAUSE:
+                time.sleep(PAUSE)
+                working_since = time.monotonic()
         progress.finish()
 
     def _all_or_nothing(self, files: list[Path], project: Project, user: User | None) -> None:
