@@ -36,6 +36,8 @@ from .workflow import Status
 
 JSON_HEAD = b'{"articles":['  # the first line of `exports.native.render_json`
 NAME_MAX = Membership._meta.get_field("pseudonym").max_length
+# What exports write for a person: "annotator-3", "former-member-12", or a username.
+NAME = re.compile(rf"[\w.@+-]{{1,{NAME_MAX}}}")
 
 # Plain-text fields stored with markup stripped, as the services store them.
 PLAIN = {
@@ -201,8 +203,11 @@ class _Fields:
         name = self.string(key, null=null)
         if name is None:
             return None
-        if not name.strip() or len(name) > NAME_MAX:
-            raise self.fail(f"{key} must be a name of 1 to {NAME_MAX} characters.")
+        if not NAME.fullmatch(name):
+            raise self.fail(
+                f"{key} {name[:60]!r} must be a name of 1 to {NAME_MAX} letters, digits and "
+                "@.+-_ (a pseudonym or a username)."
+            )
         survey.people.setdefault(name, self.where)
         return name
 

@@ -302,9 +302,14 @@ def _altered_text(rows):
 
 def _long_name(rows):
     rows[0]["claims"][0]["created_by"] = "x" * 41
-    return (
-        rf"all\.jsonl:1: claim {rows[0]['claims'][0]['id']}: created_by must be a name of 1 to 40"
-    )
+    claim = rows[0]["claims"][0]["id"]
+    return rf"all\.jsonl:1: claim {claim}: created_by 'x+' must be a name of 1 to 40"
+
+
+def _markup_name(rows):
+    rows[1]["claims"][0]["sources"][0]["added_by"] = "<img src=x onerror=alert(1)>"
+    source = rows[1]["claims"][0]["sources"][0]["id"]
+    return rf"all\.jsonl:2: source {source}: added_by '<img src=x .*' must be a name"
 
 
 def _unknown_status(rows):
@@ -316,7 +321,7 @@ def _unknown_status(rows):
 @pytest.mark.parametrize(
     "tamper",
     [_quote, _foreign_source, _duplicate_id, _self_approved, _two_approved, _not_json,
-     _wrong_type, _altered_text, _long_name, _unknown_status],
+     _wrong_type, _altered_text, _long_name, _markup_name, _unknown_status],
 )  # fmt: skip
 def test_a_bad_file_is_refused_naming_line_and_row_and_loads_nothing(desk, tmp_path, tamper):
     path = export(tmp_path / "all.jsonl", status="all")
