@@ -135,6 +135,28 @@ def test_an_approved_only_json_export_loads_too(desk, tmp_path):
     assert Verdict.objects.count() == 2
 
 
+def test_a_reformatted_json_export_loads_too(desk, tmp_path):
+    """A json export pretty-printed by another tool is not line-oriented: it is parsed whole,
+    and errors name the article's position."""
+    path = export(tmp_path / "all.json", format="json", status="all")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    _empty_the_database()
+    assert "2 articles, 3 claims, 3 sources, 4 verdicts" in load(path)
+    document["articles"][1]["claims"][0]["quote"] = "Tampered"
+    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    _empty_the_database()
+    with pytest.raises(CommandError, match=r"all\.json: article #2: claim \d+: the quote"):
+        load(path)
+
+
+def test_an_empty_updated_since_json_export_restores_the_project_alone(desk, tmp_path):
+    path = export(tmp_path / "none.json", format="json", updated_since=timezone.now().isoformat())
+    _empty_the_database()
+    assert "0 articles, 0 claims, 0 sources, 0 verdicts, 0 people" in load(path)
+    assert Project.objects.get(slug="newsdesk").name == "Newsdesk"
+
+
 # --- Names never map onto existing accounts --------------------------------------------------
 
 
