@@ -1,5 +1,6 @@
 """A small progress bar for management commands (no dependency): redraws one line on a
-terminal, prints a line every 10% otherwise, so CI logs stay short."""
+terminal, prints a line every 10% otherwise (every `every` items when the total is not known in
+advance, as for a streamed import), so CI logs stay short."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int | None, *, label: str, stream: TextIO | None = None):
+    def __init__(
+        self, total: int | None, *, label: str, stream: TextIO | None = None, every: int = 100
+    ):
         self.total = total
+        # Without a total (a streamed input), a log line every `every` items.
+        self.every = every
         self.label = label
         self.stream = stream or sys.stderr
         self.done = 0
@@ -27,6 +32,8 @@ class Progress:
             if decile != self._last_decile:
                 self._last_decile = decile
                 self._draw(end="\n")
+        elif self.done % self.every == 0:
+            self._draw(end="\n")
 
     def _draw(self, end: str) -> None:
         elapsed = time.monotonic() - self.started
@@ -42,5 +49,5 @@ class Progress:
         self.stream.flush()
 
     def finish(self) -> None:
-        if self._tty or (self.total and self._last_decile != 10):
+        if self._tty or (self.total and self._last_decile != 10) or not self.total:
             self._draw(end="\n")

@@ -82,7 +82,8 @@ def db_timestamp(value: str | None) -> str | None:
     if value is None:
         return None
     length = len(value)
-    if (length == 26 or length == 19) and value[10] == " ":  # SQLite: Django's isoformat
+    # SQLite: Django's isoformat. PostgreSQL's "…:SS.fff+00" is 26 characters long as well.
+    if (length == 26 or length == 19) and value[10] == " " and value[-3] != "+":
         return f"{value[:10]}T{value[11:]}Z"
     value = value.replace(" ", "T", 1)
     if value.endswith("+00"):
