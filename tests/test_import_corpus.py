@@ -88,7 +88,8 @@ def test_the_default_approved_only_export_loads_into_an_empty_database(desk, tmp
     path = export(tmp_path / "approved.jsonl")
     _empty_the_database()
     err = load(path)
-    assert "2 articles, 3 claims, 3 sources, 2 verdicts" in err
+    # An approved-only export carries the sources the approved verdicts cite (1 of the 3).
+    assert "2 articles, 3 claims, 1 sources, 2 verdicts" in err
     assert "Dropped 1 reference(s) to rows not in the file" in err
     original, correction = desk["original"], desk["correction"]
     assert f"verdict {correction.pk} supersedes verdict {original.pk} (not in the file)" in err

@@ -50,7 +50,7 @@ def within(seconds: float, code: str) -> str:
     script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "factcheck.settings"}
     try:
-        done = subprocess.run(  # noqa: S603 (our interpreter, our script)
+        done = subprocess.run(
             [sys.executable, "-c", script],
             cwd=ROOT,
             env=env,
