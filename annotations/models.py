@@ -372,6 +372,9 @@ class Verdict(models.Model):
     rating = models.ForeignKey(RatingLabel, on_delete=models.PROTECT, related_name="+")
     explanation = models.TextField(blank=True)
     explanation_html = models.TextField(blank=True)
+    explanation_text = models.TextField(
+        blank=True, help_text="The text of explanation_html, derived once when it is written."
+    )
     no_source_reason = models.TextField(
         blank=True,
         max_length=limits.REASON,

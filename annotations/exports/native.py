@@ -9,19 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+import orjson
+
 from .common import ExportContext, Row, dumps
 
 
-def _record(row: Row, context: ExportContext) -> bytes:
-    return dumps({**row, "project": context.project})
+def _record(row: Row, project: orjson.Fragment) -> bytes:
+    return dumps({**row, "project": project})
+
+
+def _project(context: ExportContext) -> orjson.Fragment:
+    """Return the project's JSON, encoded once for every record of the export."""
+    return orjson.Fragment(dumps(context.project))
 
 
 def render_jsonl(
     chunks: Iterable[list[Row]], *, context: ExportContext, stats: dict
 ) -> Iterator[bytes]:
     """Yield one JSON line per article."""
+    project = _project(context)
     for rows in chunks:
-        yield b"".join(_record(row, context) + b"\n" for row in rows)
+        yield b"".join(_record(row, project) + b"\n" for row in rows)
 
 
 def render_json(
@@ -29,11 +37,12 @@ def render_json(
 ) -> Iterator[bytes]:
     """Yield one JSON document: {"articles": [...], "project": ..., "status": ...}."""
     yield b'{"articles":['
+    project = _project(context)
     first = True
     for rows in chunks:
         parts = []
         for row in rows:
-            parts.append((b"\n" if first else b",\n") + _record(row, context))
+            parts.append((b"\n" if first else b",\n") + _record(row, project))
             first = False
         yield b"".join(parts)
     tail = {

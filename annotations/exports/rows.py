@@ -35,7 +35,7 @@ from django.db.models.functions import Cast
 
 from ..models import Article, Claim, Membership, Project, RatingScale, Source, Verdict
 from ..workflow import Status
-from .common import Row, db_timestamp, html_to_text, iso
+from .common import Row, db_timestamp, iso
 
 STATUSES = ("approved", "all")
 DEFAULT_CHUNK = 100  # articles per chunk
@@ -253,6 +253,7 @@ def export_rows(
                 .order_by("pk")
                 .values(
                     "id", "claim_id", "status", "version", "rating_id", "explanation_html",
+                    "explanation_text",
                     "no_source_reason", "reviewer_id", "approved_by_id", "supersedes_id",
                     "correction_note", "review_note",
                     **as_text("submitted_at", "approved_at", "created_at", "updated_at"),
@@ -276,7 +277,7 @@ def export_rows(
                         "version": v["version"],
                         "rating": ratings[v["rating_id"]],
                         "explanation_html": v["explanation_html"],
-                        "explanation_text": html_to_text(v["explanation_html"]),
+                        "explanation_text": v["explanation_text"],
                         "no_source_reason": v["no_source_reason"],
                         "sources": cited.get(v["id"], []),
                         "reviewer": person(v["reviewer_id"]),

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from .. import limits, permissions, sanitize
 from ..exceptions import Conflict, InvalidTransition, NotPermitted, TooLarge, ValidationFailed
+from ..exports.common import html_to_text
 from ..models import Claim, Project, RatingLabel, Source, User, Verdict
 from ..workflow import IN_PROGRESS, Action, Status, check_action
 from .claims import clean_claim_fields
@@ -40,8 +41,9 @@ def _rating(project: Project, slug: str | None) -> RatingLabel:
     return label
 
 
-def render_explanation(source: str | None) -> tuple[str, str]:
-    """Return the explanation's Markdown source and its sanitised HTML (before any lock)."""
+def render_explanation(source: str | None) -> tuple[str, str, str]:
+    """Return the explanation's Markdown source, its sanitised HTML and that HTML's text (done
+    before any lock; the text is what exports carry as `explanation_text`)."""
     source = sanitize.drop_control_characters(source or "")
     max_chars = limits.configured("MAX_EXPLANATION_CHARS")
     if len(source) > max_chars:
@@ -49,7 +51,8 @@ def render_explanation(source: str | None) -> tuple[str, str]:
             f"The explanation has {len(source)} characters; the limit is {max_chars}.",
             field="explanation",
         )
-    return source, sanitize.render_markdown(source)
+    html = sanitize.render_markdown(source)
+    return source, html, html_to_text(html)
 
 
 def _cited(claim: Claim, source_ids: Iterable[int] | None) -> list[Source]:
@@ -77,7 +80,7 @@ def draft_verdict(
 ) -> Verdict:
     """Start a draft verdict on a claim. One verdict in progress per reviewer and claim."""
     visible_or_raise(Claim.objects.only("pk"), claim_id, reviewer, "claim")
-    source_text, html = render_explanation(explanation)
+    source_text, html, plain_text = render_explanation(explanation)
     reason = model_plain(Verdict, "no_source_reason", no_source_reason)
     with transaction.atomic():
         claim = lock_claim(claim_id)
@@ -104,6 +107,7 @@ def draft_verdict(
             rating=label,
             explanation=source_text,
             explanation_html=html,
+            explanation_text=plain_text,
             no_source_reason=reason,
         )
         verdict.sources.set(cited)
@@ -169,8 +173,8 @@ def update_verdict(
                 fields.append("rating")
         if rendered is not None and rendered[0] != verdict.explanation:
             changes["explanation"] = {"from": verdict.explanation, "to": rendered[0]}
-            verdict.explanation, verdict.explanation_html = rendered
-            fields += ["explanation", "explanation_html"]
+            verdict.explanation, verdict.explanation_html, verdict.explanation_text = rendered
+            fields += ["explanation", "explanation_html", "explanation_text"]
         if reason is not None and reason != verdict.no_source_reason:
             changes["no_source_reason"] = {"from": verdict.no_source_reason, "to": reason}
             verdict.no_source_reason = reason
@@ -237,7 +241,7 @@ def correct_verdict(
     correction of the same verdict (a correction that changes the rating needs them).
     """
     note = model_plain(Verdict, "correction_note", correction_note)
-    source_text, html = render_explanation(explanation)
+    source_text, html, plain_text = render_explanation(explanation)
     reason = model_plain(Verdict, "no_source_reason", no_source_reason)
     proposed = _json_claim_changes(clean_claim_fields(claim_changes or {}))
     with transaction.atomic():
@@ -281,6 +285,7 @@ def correct_verdict(
             rating=label,
             explanation=source_text,
             explanation_html=html,
+            explanation_text=plain_text,
             no_source_reason=reason,
             supersedes=original,
             correction_note=note,

@@ -20,6 +20,8 @@ from annotations.progress import Progress
 
 class Command(BaseCommand):
     help = "Export a project's annotated corpus (jsonl, json, csv, claimreview, wadm, fever)."
+    # System checks cost about a second per run and check nothing this command relies on.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="The project's slug.")

@@ -99,6 +99,8 @@ class Command(BaseCommand):
         "database without that project. The file is checked and sanitised first; its people "
         "become new inactive users, never existing accounts."
     )
+    # System checks cost about a second per run and check nothing this command relies on.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
@@ -334,6 +336,7 @@ class Command(BaseCommand):
                                 # The text of the sanitised HTML, not the file's own copy.
                                 explanation=html_to_text(html),
                                 explanation_html=html,
+                                explanation_text=html_to_text(html),
                                 no_source_reason=value(
                                     "verdict", vid, "no_source_reason", v["no_source_reason"]
                                 ),
