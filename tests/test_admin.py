@@ -121,3 +121,31 @@ def test_a_rating_scale_in_use_is_not_edited_in_place(staff, published):
     assert response.status_code == 403
     scale.refresh_from_db()
     assert scale.name != "Renamed"
+
+
+class TestLastAdmin:
+    def test_the_last_admin_cannot_be_demoted_or_removed(self, project, project_admin):
+        from annotations import services
+        from annotations.exceptions import Conflict
+
+        with pytest.raises(Conflict, match="last admin"):
+            services.add_member(project=project, user=project_admin, role="editor")
+        with pytest.raises(Conflict, match="last admin"):
+            services.remove_member(project=project, user=project_admin)
+        assert Membership.objects.get(project=project, user=project_admin).role == "admin"
+
+    def test_with_a_second_admin_it_works_and_access_ends_at_once(
+        self, project, project_admin, article
+    ):
+        from rest_framework.test import APIClient
+
+        from annotations import services
+
+        second = UserFactory(username="second-admin")
+        services.add_member(project=project, user=second, role="admin")
+        client = APIClient()
+        client.force_authenticate(project_admin)
+        assert client.get(f"/api/v1/articles/{article.pk}/").status_code == 200
+        services.remove_member(project=project, user=project_admin, actor=second)
+        assert client.get(f"/api/v1/articles/{article.pk}/").status_code == 404
+        assert Event.objects.filter(project=project, action="remove_member").exists()

@@ -66,6 +66,16 @@ def _next_pseudonym(project: Project) -> str:
     return f"annotator-{max(numbers, default=0) + 1}"
 
 
+def _keep_an_admin(project: Project, leaving: Membership) -> None:
+    """Refuse to leave a project without an admin (the project row is locked by the caller)."""
+    others = Membership.objects.filter(project=project, role=Role.ADMIN).exclude(pk=leaving.pk)
+    if not others.exists():
+        raise Conflict(
+            f"{leaving.user.username} is the last admin of {project.name}; make another member "
+            "admin first."
+        )
+
+
 @transaction.atomic
 def add_member(*, project: Project, user: User, role: str, actor: User | None = None) -> Membership:
     """Give `user` a role in `project` (or change it), with a stable export pseudonym.
@@ -83,6 +93,8 @@ def add_member(*, project: Project, user: User, role: str, actor: User | None = 
         action = "add_member"
         changes = {"user": user.username, "role": role}
     else:
+        if membership.role == Role.ADMIN and role != Role.ADMIN:
+            _keep_an_admin(project, membership)
         changes = {"user": user.username, "role": {"from": membership.role, "to": role}}
         membership.role = role
         membership.save(update_fields=["role"])
@@ -153,9 +165,12 @@ def update_project(*, project: Project, actor: User | None, **fields) -> Project
 @transaction.atomic
 def remove_member(*, project: Project, user: User, actor: User | None = None) -> None:
     """Take `user` out of `project`. Their work stays (exports name them former-member-N)."""
-    membership = Membership.objects.select_for_update().filter(project=project, user=user).first()
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    membership = Membership.objects.filter(project=project, user=user).first()
     if membership is None:
         return
+    if membership.role == Role.ADMIN:
+        _keep_an_admin(project, membership)
     record_event(
         project_id=project.pk,
         actor=actor,
