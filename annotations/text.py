@@ -567,32 +567,61 @@ def codepoint_to_utf16(text: str, offset: int) -> int:
 # --- Quotes -----------------------------------------------------------------------------------
 
 
+#: Occurrences of a quote (or of the quote in its context) counted before giving up: a quote
+#: found more often than this is ambiguous whatever the count, and each search costs the
+#: length of the quote, so the count bounds the work.
+MAX_QUOTE_OCCURRENCES = 100
+#: Code points of a prefix (its end) and a suffix (its start) compared with the text. The
+#: browser sends 32; more never picks an occurrence that this many cannot.
+MAX_CONTEXT_CHARS = 1_000
+
+
+def _occurrences(text: str, needle: str, limit: int) -> list[int]:
+    """Return the starts of up to `limit` occurrences of `needle` in `text`, overlaps included.
+
+    Each `str.find` is linear in the text it scans plus the needle, so the whole search costs
+    O(limit * len(needle) + len(text)) rather than O(occurrences * len(needle))."""
+    starts: list[int] = []
+    position = text.find(needle)
+    while position != -1 and len(starts) < limit:
+        starts.append(position)
+        position = text.find(needle, position + 1)
+    return starts
+
+
 def anchor_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> tuple[int, int]:
     """Return the (start, end) code points of the one occurrence of `quote` in `text`.
 
     Follows the W3C TextQuoteSelector: `prefix` must end right where the quote starts and
     `suffix` must begin right where it ends; either may be shorter than the text available (the
-    nearest characters are enough) or empty. Raise AnchorError when the quote is empty, absent,
-    not found next to the given prefix/suffix, or still matches more than one place.
+    nearest characters are enough) or empty. Only the last `MAX_CONTEXT_CHARS` of the prefix
+    and the first of the suffix are compared. Raise AnchorError when the quote is empty,
+    absent, not found next to the given prefix/suffix, or still matches more than one place.
+    Occurrences are counted up to `MAX_QUOTE_OCCURRENCES` ("more than 100 times" beyond).
     """
     if not quote:
         raise AnchorError("empty quote: select some text to anchor")
-    starts: list[int] = []
-    position = text.find(quote)
-    while position != -1:
-        starts.append(position)
-        position = text.find(quote, position + 1)
+    prefix = prefix[-MAX_CONTEXT_CHARS:] if prefix else ""
+    suffix = suffix[:MAX_CONTEXT_CHARS]
+    cap = MAX_QUOTE_OCCURRENCES
+    starts = _occurrences(text, quote, cap + 1)
     if not starts:
         raise AnchorError("quote not found in the text")
     size = len(quote)
-    fitting = [
-        start
-        for start in starts
-        if text.endswith(prefix, 0, start) and text.startswith(suffix, start + size)
-    ]
+    if prefix or suffix:
+        # An occurrence fits its context exactly when prefix + quote + suffix occurs there.
+        fitting = [
+            start + len(prefix) for start in _occurrences(text, prefix + quote + suffix, cap + 1)
+        ]
+    else:
+        fitting = starts
     if len(fitting) == 1:
         return fitting[0], fitting[0] + size
-    times = "once" if len(starts) == 1 else f"{len(starts)} times"
+
+    def count(found: list[int], unit: str = "") -> str:
+        return f"more than {cap}{unit}" if len(found) > cap else f"{len(found)}{unit}"
+
+    times = "once" if len(starts) == 1 else count(starts, " times")
     if not fitting:
         given = " and ".join(
             name for name, part in (("prefix", prefix), ("suffix", suffix)) if part
@@ -601,7 +630,7 @@ def anchor_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> t
     if not prefix and not suffix:
         raise AnchorError(f"quote occurs {times}; add a prefix or suffix to pick one")
     raise AnchorError(
-        f"quote occurs {times} and the prefix/suffix still fit {len(fitting)} of them; "
+        f"quote occurs {times} and the prefix/suffix still fit {count(fitting)} of them; "
         "lengthen the prefix or suffix"
     )
 
