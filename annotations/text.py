@@ -17,7 +17,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from . import htmlparse
 
 __all__ = [
     "SUGGEST_THRESHOLD",
@@ -68,11 +69,12 @@ _PREFORMATTED_TAGS = frozenset({"pre", "textarea"})
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
-class _TextExtractor(HTMLParser):
-    """Collect the visible text of an HTML document, with block elements as line breaks."""
+class _TextExtractor:
+    """Collect the visible text of an HTML document, with block elements as line breaks.
+
+    Driven by `_visible_text` from the events of a parsed tree (entities already decoded)."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self._parts: list[str] = []
         self._last = "\n"  # the last character written; "\n" at the start drops leading spaces
         self._dropped = 0
@@ -148,18 +150,40 @@ def canonical_text(raw: str, *, is_html: bool = False) -> str:
     U+2028/U+2029 become line/paragraph breaks, no-break spaces become spaces, control
     characters other than tab and newline are removed, the text is NFC-normalised, lines lose
     trailing whitespace, three or more newlines become two, and the ends are stripped. The
-    function is idempotent.
+    function is idempotent. HTML is parsed by `htmlparse` in linear time; past its depth or
+    element cap this raises `htmlparse.HtmlTooComplex` (a ValueError).
     """
     if is_html:
-        extractor = _TextExtractor()
-        extractor.feed(raw)
-        extractor.close()
-        raw = extractor.text()
+        raw = _visible_text(raw)
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
     text = unicodedata.normalize("NFC", _CONTROLS.sub("", text))
     text = _TRAILING_SPACE.sub("", text)
     text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
+
+
+def _visible_text(markup: str) -> str:
+    """Return the visible text of HTML, walking the parsed tree once."""
+    root = htmlparse.parse_html(markup)
+    if root is None:
+        return ""
+    extractor = _TextExtractor()
+    for event, element, walker in htmlparse.walk(root):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _DROPPED_TAGS:
+                walker.skip_subtree()
+                continue
+            extractor.handle_starttag(tag, [])
+            if element.text:
+                extractor.handle_data(element.text)
+        else:
+            # A parsed <br> has an end event a browser would not act on; "</br>" became a <br>.
+            if tag not in _DROPPED_TAGS and tag != "br":
+                extractor.handle_endtag(tag)
+            if element.tail and element is not root:
+                extractor.handle_data(element.tail)
+    return extractor.text()
 
 
 def text_sha256(text: str) -> str:
