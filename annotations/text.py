@@ -234,6 +234,12 @@ _SENTENCE_STARTERS = _word_set("""
     """)
 
 
+#: Most sentences an article is split into. Past it (only text that is mostly terminators or
+#: line breaks, or a book-length article), pieces shorter than len(text) // MAX_SENTENCES + 1
+#: code points are merged with the next, so pages and the API stay fast whatever the text.
+MAX_SENTENCES = 10_000
+
+
 def split_sentences(text: str) -> list[SentenceSpan]:
     """Return the sentences of `text` in order, each scored by `checkworthiness`.
 
@@ -244,55 +250,90 @@ def split_sentences(text: str) -> list[SentenceSpan]:
     before is an abbreviation or an initial ("Dr.", "U.S.", "J. R. R.", "e.g.") or the next word
     is lower-case; "etc.", "Inc." and "Ltd." end a sentence only before a capital letter. CJK
     and fullwidth ``。！？`` and Devanagari ``।`` and ``॥`` end a sentence with no space after.
+
+    At most `MAX_SENTENCES` come back: when the text could hold more (counting terminators and
+    line breaks), a sentence must be at least len(text) // MAX_SENTENCES + 1 code points long,
+    shorter pieces join the next one, and a terminator is examined at most once per that many
+    code points. Time is linear in the text.
     """
-    spans: list[SentenceSpan] = []
-    for start, end in _sentence_bounds(text):
+    min_length = 0
+    if len(text) > MAX_SENTENCES and _possible_breaks(text) > MAX_SENTENCES:
+        min_length = len(text) // MAX_SENTENCES + 1
+    pieces: list[tuple[int, int]] = []
+    for start, end in _sentence_bounds(text, min_length):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start < end:
-            score, reasons = checkworthiness(text[start:end])
-            spans.append(SentenceSpan(len(spans), start, end, score, reasons))
+        if start >= end:
+            continue
+        if pieces and pieces[-1][1] - pieces[-1][0] < min_length:
+            pieces[-1] = (pieces[-1][0], end)  # too short: the next piece joins it
+        else:
+            pieces.append((start, end))
+    spans: list[SentenceSpan] = []
+    for start, end in pieces:
+        score, reasons = checkworthiness(text[start:end])
+        spans.append(SentenceSpan(len(spans), start, end, score, reasons))
     return spans
 
 
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Return raw (start, end) pieces covering `text`; whitespace is stripped by the caller."""
+def _possible_breaks(text: str) -> int:
+    """Return an upper bound on the places a sentence could end (C-speed counting)."""
+    return sum(1 for _ in _TERMINATOR.finditer(text)) + text.count("\n") + text.count("\u2029")
+
+
+def _sentence_bounds(text: str, min_length: int = 0) -> list[tuple[int, int]]:
+    """Return raw (start, end) pieces covering `text`; whitespace is stripped by the caller.
+
+    With `min_length`, a terminator closer than that to the sentence's start, or to the last
+    terminator examined, is not looked at: the work is bounded by len(text) / min_length."""
     bounds: list[tuple[int, int]] = []
-    for block_start, block_end in _blocks(text):
+    for block_start, block_end in _blocks(text, min_length):
         begin = block_start
-        for match in _TERMINATOR.finditer(text, block_start, block_end):
+        match = _TERMINATOR.search(text, block_start + min_length, block_end)
+        while match is not None:
             cut = _boundary_after(text, match.start(), match.end(), block_start, block_end)
             if cut is not None:
                 bounds.append((begin, cut))
                 begin = cut
+                resume = max(cut + min_length, match.end())
+            else:
+                resume = max(match.start() + min_length, match.end())
+            match = _TERMINATOR.search(text, resume, block_end) if resume < block_end else None
         bounds.append((begin, block_end))
     return bounds
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
-    """Return the paragraphs of `text`, with list items and the lines around them split off."""
+def _blocks(text: str, min_length: int = 0) -> list[tuple[int, int]]:
+    """Return the paragraphs of `text`, with list items and the lines around them split off.
+
+    With `min_length`, a break closer than that to the previous one is not looked at."""
     blocks: list[tuple[int, int]] = []
     begin = 0
-    for para in _PARAGRAPH_BREAK.finditer(text):
-        blocks.extend(_list_lines(text, begin, para.start()))
+    para = _PARAGRAPH_BREAK.search(text, min_length)
+    while para is not None:
+        blocks.extend(_list_lines(text, begin, para.start(), min_length))
         begin = para.end()
-    blocks.extend(_list_lines(text, begin, len(text)))
+        para = _PARAGRAPH_BREAK.search(text, begin + min_length)
+    blocks.extend(_list_lines(text, begin, len(text), min_length))
     return blocks
 
 
-def _list_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _list_lines(text: str, start: int, end: int, min_length: int = 0) -> list[tuple[int, int]]:
     """Split one paragraph at line breaks that start or end a list item."""
     pieces: list[tuple[int, int]] = []
     begin = start
     line_is_item = bool(_LIST_ITEM.match(text, start, end))
-    for match in _LINE_BREAK.finditer(text, start, end):
+    match = _LINE_BREAK.search(text, start, end)
+    while match is not None:
         next_is_item = bool(_LIST_ITEM.match(text, match.end(), end))
         if line_is_item or next_is_item:
             pieces.append((begin, match.start()))
             begin = match.end()
         line_is_item = next_is_item
+        resume = max(match.end(), match.start() + min_length)
+        match = _LINE_BREAK.search(text, resume, end) if resume < end else None
     pieces.append((begin, end))
     return pieces
 
@@ -534,9 +575,12 @@ def _named_actor(sentence: str) -> str | None:
     lead = len(sentence) - len(sentence.lstrip(_OPENERS + " "))
     for match in _ACTOR.finditer(sentence):
         words = match.group(0).split()
-        starts_sentence = match.start() == lead or sentence[: match.start()].rstrip().endswith(
-            (":", '"', "“")
-        )
+        # The character before the match, spaces skipped: walking back (rather than slicing the
+        # sentence up to each match) keeps a sentence of thousands of "The x" linear.
+        before = match.start()
+        while before > 0 and sentence[before - 1].isspace():
+            before -= 1
+        starts_sentence = match.start() == lead or (before > 0 and sentence[before - 1] in ':"“')
         if starts_sentence:
             # A capitalised first word says nothing by itself; "The", "In" are not names.
             if len(words) < 2:
