@@ -163,8 +163,10 @@ def _serialize(value: str, *, tags: frozenset[str], attribute, rich: bool) -> st
     """
     try:
         root = htmlparse.parse_html(value)
-    except htmlparse.HtmlTooComplex as exc:
+    except htmlparse.HtmlTooDeep as exc:
         raise ValidationFailed(str(exc)) from None
+    except htmlparse.HtmlTooLarge as exc:
+        raise TooLarge(str(exc)) from None
     if root is None:
         return ""
     out: list[str] = []

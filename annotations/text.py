@@ -237,7 +237,7 @@ _SENTENCE_STARTERS = _word_set("""
 #: Most sentences an article is split into. Past it (only text that is mostly terminators or
 #: line breaks, or a book-length article), pieces shorter than len(text) // MAX_SENTENCES + 1
 #: code points are merged with the next, so pages and the API stay fast whatever the text.
-MAX_SENTENCES = 10_000
+MAX_SENTENCES = 5_000
 
 
 def split_sentences(text: str) -> list[SentenceSpan]:
