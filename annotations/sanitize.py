@@ -154,7 +154,9 @@ def _linkify(value: str) -> str:
     return "".join(parts)
 
 
-def _serialize(value: str, *, tags: frozenset[str], attribute, rich: bool) -> str:
+def _serialize(
+    value: str, *, tags: frozenset[str], attribute, rich: bool, field: str | None = None
+) -> str:
     """Return `value` parsed and written out again with only `tags` and the attributes that
     `attribute(tag, name, value)` allows; other tags are dropped and their text kept, and
     DROP_WITH_CONTENT elements are dropped with their text. Safe by construction: every tag
@@ -164,9 +166,9 @@ def _serialize(value: str, *, tags: frozenset[str], attribute, rich: bool) -> st
     try:
         root = htmlparse.parse_html(value)
     except htmlparse.HtmlTooDeep as exc:
-        raise ValidationFailed(str(exc)) from None
+        raise ValidationFailed(str(exc), field=field) from None
     except htmlparse.HtmlTooLarge as exc:
-        raise TooLarge(str(exc)) from None
+        raise TooLarge(str(exc), field=field) from None
     if root is None:
         return ""
     out: list[str] = []
@@ -198,7 +200,7 @@ def _serialize(value: str, *, tags: frozenset[str], attribute, rich: bool) -> st
                     tail = element.tail
                     out.append(_linkify(tail) if rich and not no_links else _escape(tail))
     except htmlparse.HtmlTooComplex as exc:
-        raise TooLarge(str(exc)) from None
+        raise TooLarge(str(exc), field=field) from None
     return "".join(out)
 
 
@@ -206,17 +208,19 @@ def _escape(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def clean_html(value: str) -> str:
+def clean_html(value: str, *, field: str | None = None) -> str:
     """Return `value` reduced to the rich-text allowlist, links marked nofollow and bare
     http(s) URLs linked. Raise ValidationFailed for HTML nested too deep, TooLarge for too many
     elements (see `htmlparse`)."""
-    return _serialize(value or "", tags=RICH_TAGS, attribute=RICH_ATTRIBUTES, rich=True)
+    return _serialize(
+        value or "", tags=RICH_TAGS, attribute=RICH_ATTRIBUTES, rich=True, field=field
+    )
 
 
 # CommonMark through markdown-it-py: its parser is linear in the input by design (Python-Markdown
 # rescanned to the end of the text for every "[", so 20,000 of them took six minutes), and the
 # "commonmark" preset caps nesting at 20 levels. Raw HTML is passed on and cleaned by the same
-# bleach policy as everything else.
+# allowlist as everything else.
 _MARKDOWN = MarkdownIt("commonmark", {"html": True})
 # Let every link through to the one URL check in `clean_html`, which drops a bad href and keeps
 # the link text, rather than markdown-it's own check, which keeps "[x](javascript:...)" as text.
@@ -231,10 +235,10 @@ def markdown_to_html(source: str) -> str:
 
 def render_markdown(source: str) -> str:
     """Render Markdown to HTML and clean it; raw HTML inside the Markdown is cleaned too."""
-    return clean_html(markdown_to_html(source))
+    return clean_html(markdown_to_html(source), field="explanation")
 
 
-def clean_article_html(value: str) -> str:
+def clean_article_html(value: str, *, field: str | None = "html") -> str:
     """Return imported article HTML with only structural tags left and no active content.
 
     A tag cut off by the end of the input is dropped, as a browser drops it. Raise
@@ -244,6 +248,7 @@ def clean_article_html(value: str) -> str:
         tags=ARTICLE_TAGS,
         attribute=_article_attribute,
         rich=False,
+        field=field,
     )
 
 

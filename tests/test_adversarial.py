@@ -55,8 +55,9 @@ def test_markdown_of_8000_open_brackets_renders_as_text():
 
 def test_markdown_with_deeply_nested_raw_lists_is_refused_with_a_message():
     """html5lib walked the open-element stack per tag: 15 s for 2,500 "<ul><li>"."""
-    with pytest.raises(ValidationFailed, match=r"nests elements more than 256 levels deep"):
+    with pytest.raises(ValidationFailed, match=r"nests elements more than 256 levels deep") as info:
         within(sanitize.render_markdown, "<ul><li>" * 2500)
+    assert info.value.field == "explanation"
 
 
 def test_markdown_of_many_list_items_stays_sanitised_html():
@@ -174,6 +175,7 @@ def test_api_refuses_deeply_nested_html_with_a_400(client, reviewer, project):
         content_type="application/json",
     )
     assert response.status_code == 400
+    assert response.json()["field"] == "html"
     assert "more than 256 levels deep" in response.json()["detail"]
     assert not Article.objects.filter(title="Nested").exists()
 
@@ -188,6 +190,7 @@ def test_api_refuses_html_with_too_many_elements_with_a_413(client, reviewer, pr
         content_type="application/json",
     )
     assert response.status_code == 413
+    assert response.json()["field"] == "html"
     assert "more than 50,000 elements" in response.json()["detail"]
 
 
