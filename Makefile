@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: demo test lint fmt install serve worker bench clean
+.PHONY: demo test lint fmt install serve worker bench bench-adversarial clean
 
 $(PY):
 	@interp=""; \
@@ -70,6 +70,9 @@ serve: install
 
 bench: install
 	$(PY) benchmarks/export.py
+
+bench-adversarial: install
+	$(PY) benchmarks/adversarial.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles media

@@ -1,8 +1,10 @@
 """The single HTML policy: every piece of user-supplied HTML or Markdown passes through here.
 
 - `clean_html` — rich text (rendered explanations) from one allowlist of tags, attributes and
-  URL protocols (http, https, mailto). Links get `rel="nofollow noopener noreferrer"`.
-- `render_markdown` — Markdown -> HTML -> `clean_html`.
+  URL protocols (http, https, mailto). Links get `rel="nofollow noopener noreferrer"`; bare
+  http(s) URLs in text become such links.
+- `render_markdown` — Markdown (CommonMark, markdown-it-py) -> HTML -> `clean_html`;
+  `markdown_to_html` renders without cleaning, for a caller that cleans next.
 - `clean_article_html` — imported article HTML, keeping only structure that `text.canonical_text`
   turns into paragraph breaks; script/style/template contents are dropped, not kept as text.
 - `strip_markup` — plain-text fields (titles, names, notes, quotes): all markup removed, entities
@@ -16,7 +18,14 @@ runs on the attribute value both as written and with entities decoded, after rem
 whitespace, control and zero-width characters browsers ignore inside URLs, so
 `jav&#x09;ascript:`, `javascript&colon;`, `&#0000106...` and `//host` links are all dropped.
 
-Nothing else in the code base calls bleach or marks a string safe.
+Rich text and article HTML are parsed once by libxml2 (`htmlparse`: linear time, capped depth
+and element count) and written out again from the allowlist, every text and attribute value
+escaped, so the output is safe by construction and takes time linear in the input; bleach
+(html5lib, quadratic in nesting and ~50 KB/s) is left only for the short plain-text fields.
+Too deep or too large HTML raises ValidationFailed / TooLarge, which the API makes a 400 / 413.
+
+Nothing else in the code base calls bleach or marks a string safe, apart from the annotation
+page's segment markup (`segments.py`), built from escaped parts.
 """
 
 from __future__ import annotations
@@ -26,8 +35,11 @@ import re
 from urllib.parse import urlsplit
 
 import bleach
-import markdown as markdown_lib
 from bleach.html5lib_shim import Filter
+from markdown_it import MarkdownIt
+
+from . import htmlparse
+from .exceptions import TooLarge, ValidationFailed
 
 RICH_TAGS = frozenset(
     {
@@ -115,47 +127,129 @@ def _nofollow(attrs, new=False):
     return attrs
 
 
-_RICH_CLEANER = bleach.Cleaner(
-    tags=RICH_TAGS | DROP_WITH_CONTENT,
-    attributes=RICH_ATTRIBUTES,
-    protocols=PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[_DropContent],
-)
-_ARTICLE_CLEANER = bleach.Cleaner(
-    tags=ARTICLE_TAGS | DROP_WITH_CONTENT,
-    attributes=_article_attribute,
-    protocols={"http", "https"},
-    strip=True,
-    strip_comments=True,
-    filters=[_DropContent],
-)
 _PLAIN_CLEANER = bleach.Cleaner(
     tags=DROP_WITH_CONTENT, attributes={}, strip=True, strip_comments=True, filters=[_DropContent]
 )
 
 
-def clean_html(value: str) -> str:
-    """Return `value` reduced to the rich-text allowlist, links marked nofollow."""
-    cleaned = _RICH_CLEANER.clean(value or "")
-    return bleach.linkify(
-        cleaned, callbacks=[_nofollow], skip_tags={"pre", "code"}, parse_email=False
+_VOID = frozenset({"br", "hr"})
+# A bare http(s) URL in text; trailing punctuation is the sentence's, not the link's.
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`]+")
+_URL_TAIL = ".,;:!?)]}'\""
+
+
+def _linkify(value: str) -> str:
+    """Return `value` escaped, with bare http(s) URLs turned into nofollow links."""
+    parts: list[str] = []
+    begin = 0
+    for match in _BARE_URL.finditer(value):
+        url = match.group(0).rstrip(_URL_TAIL)
+        if not _absolute_link(url, frozenset({"http", "https"})):
+            continue
+        parts.append(html.escape(value[begin : match.start()], quote=False))
+        href = html.escape(url)
+        parts.append(f'<a href="{href}" rel="nofollow noopener noreferrer">{href}</a>')
+        begin = match.start() + len(url)
+    parts.append(html.escape(value[begin:], quote=False))
+    return "".join(parts)
+
+
+def _serialize(
+    value: str, *, tags: frozenset[str], attribute, rich: bool, field: str | None = None
+) -> str:
+    """Return `value` parsed and written out again with only `tags` and the attributes that
+    `attribute(tag, name, value)` allows; other tags are dropped and their text kept, and
+    DROP_WITH_CONTENT elements are dropped with their text. Safe by construction: every tag
+    written is from `tags`, every text and attribute value is escaped. In rich text, links get
+    rel=nofollow and bare URLs outside links and code become links.
+    """
+    try:
+        root = htmlparse.parse_html(value)
+    except htmlparse.HtmlTooDeep as exc:
+        raise ValidationFailed(str(exc), field=field) from None
+    except htmlparse.HtmlTooLarge as exc:
+        raise TooLarge(str(exc), field=field) from None
+    if root is None:
+        return ""
+    out: list[str] = []
+    no_links = 0  # inside <a>, <pre> or <code>: leave URLs as they are
+    try:
+        for event, element, walker in htmlparse.walk(root):
+            tag = element.tag if isinstance(element.tag, str) else ""
+            if event == "start":
+                if tag in DROP_WITH_CONTENT:
+                    walker.skip_subtree()
+                    continue
+                if tag in tags:
+                    kept = [(k, v) for k, v in element.attrib.items() if attribute(tag, k, v)]
+                    if rich and any(name == "href" for name, _ in kept):
+                        kept.append(("rel", "nofollow noopener noreferrer"))
+                    attrs = "".join(f' {name}="{html.escape(val)}"' for name, val in kept)
+                    out.append(f"<{tag}{attrs}>")
+                if rich and tag in ("a", "pre", "code"):
+                    no_links += 1
+                if element.text:
+                    text = element.text
+                    out.append(_linkify(text) if rich and not no_links else _escape(text))
+            else:
+                if tag in tags and tag not in _VOID and tag not in DROP_WITH_CONTENT:
+                    out.append(f"</{tag}>")
+                if rich and tag in ("a", "pre", "code"):
+                    no_links -= 1
+                if element.tail and element is not root:
+                    tail = element.tail
+                    out.append(_linkify(tail) if rich and not no_links else _escape(tail))
+    except htmlparse.HtmlTooComplex as exc:
+        raise TooLarge(str(exc), field=field) from None
+    return "".join(out)
+
+
+def _escape(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
+def clean_html(value: str, *, field: str | None = None) -> str:
+    """Return `value` reduced to the rich-text allowlist, links marked nofollow and bare
+    http(s) URLs linked. Raise ValidationFailed for HTML nested too deep, TooLarge for too many
+    elements (see `htmlparse`)."""
+    return _serialize(
+        value or "", tags=RICH_TAGS, attribute=RICH_ATTRIBUTES, rich=True, field=field
     )
+
+
+# CommonMark through markdown-it-py: its parser is linear in the input by design (Python-Markdown
+# rescanned to the end of the text for every "[", so 20,000 of them took six minutes), and the
+# "commonmark" preset caps nesting at 20 levels. Raw HTML is passed on and cleaned by the same
+# allowlist as everything else.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True})
+# Let every link through to the one URL check in `clean_html`, which drops a bad href and keeps
+# the link text, rather than markdown-it's own check, which keeps "[x](javascript:...)" as text.
+_MARKDOWN.validateLink = lambda url: True
+
+
+def markdown_to_html(source: str) -> str:
+    """Return Markdown rendered to HTML, NOT cleaned: for a caller that cleans it next (an
+    imported `.md` article goes on to `clean_article_html`). Linear in the source."""
+    return _MARKDOWN.render(source or "")
 
 
 def render_markdown(source: str) -> str:
     """Render Markdown to HTML and clean it; raw HTML inside the Markdown is cleaned too."""
-    rendered = markdown_lib.markdown(source or "", extensions=["sane_lists"], output_format="html")
-    return clean_html(rendered)
+    return clean_html(markdown_to_html(source), field="explanation")
 
 
-def clean_article_html(value: str) -> str:
+def clean_article_html(value: str, *, field: str | None = "html") -> str:
     """Return imported article HTML with only structural tags left and no active content.
 
-    A tag cut off by the end of the input is dropped, as a browser drops it, rather than kept
-    as visible text the way bleach keeps it."""
-    return _ARTICLE_CLEANER.clean(_TRAILING_OPEN_TAG.sub("", value or ""))
+    A tag cut off by the end of the input is dropped, as a browser drops it. Raise
+    ValidationFailed for HTML nested too deep, TooLarge for too many elements."""
+    return _serialize(
+        _TRAILING_OPEN_TAG.sub("", value or ""),
+        tags=ARTICLE_TAGS,
+        attribute=_article_attribute,
+        rich=False,
+        field=field,
+    )
 
 
 # An unterminated tag at the very end ("... <img src=x onerror=f()//"): a browser drops it (EOF in

@@ -17,7 +17,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
+
+from . import htmlparse
 
 __all__ = [
     "SUGGEST_THRESHOLD",
@@ -68,11 +69,12 @@ _PREFORMATTED_TAGS = frozenset({"pre", "textarea"})
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 
 
-class _TextExtractor(HTMLParser):
-    """Collect the visible text of an HTML document, with block elements as line breaks."""
+class _TextExtractor:
+    """Collect the visible text of an HTML document, with block elements as line breaks.
+
+    Driven by `_visible_text` from the events of a parsed tree (entities already decoded)."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self._parts: list[str] = []
         self._last = "\n"  # the last character written; "\n" at the start drops leading spaces
         self._dropped = 0
@@ -148,18 +150,40 @@ def canonical_text(raw: str, *, is_html: bool = False) -> str:
     U+2028/U+2029 become line/paragraph breaks, no-break spaces become spaces, control
     characters other than tab and newline are removed, the text is NFC-normalised, lines lose
     trailing whitespace, three or more newlines become two, and the ends are stripped. The
-    function is idempotent.
+    function is idempotent. HTML is parsed by `htmlparse` in linear time; past its depth or
+    element cap this raises `htmlparse.HtmlTooComplex` (a ValueError).
     """
     if is_html:
-        extractor = _TextExtractor()
-        extractor.feed(raw)
-        extractor.close()
-        raw = extractor.text()
+        raw = _visible_text(raw)
     text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_LINE_BREAKS)
     text = unicodedata.normalize("NFC", _CONTROLS.sub("", text))
     text = _TRAILING_SPACE.sub("", text)
     text = _MANY_NEWLINES.sub("\n\n", text)
     return text.strip()
+
+
+def _visible_text(markup: str) -> str:
+    """Return the visible text of HTML, walking the parsed tree once."""
+    root = htmlparse.parse_html(markup)
+    if root is None:
+        return ""
+    extractor = _TextExtractor()
+    for event, element, walker in htmlparse.walk(root):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in _DROPPED_TAGS:
+                walker.skip_subtree()
+                continue
+            extractor.handle_starttag(tag, [])
+            if element.text:
+                extractor.handle_data(element.text)
+        else:
+            # A parsed <br> has an end event a browser would not act on; "</br>" became a <br>.
+            if tag not in _DROPPED_TAGS and tag != "br":
+                extractor.handle_endtag(tag)
+            if element.tail and element is not root:
+                extractor.handle_data(element.tail)
+    return extractor.text()
 
 
 def text_sha256(text: str) -> str:
@@ -210,6 +234,12 @@ _SENTENCE_STARTERS = _word_set("""
     """)
 
 
+#: Most sentences an article is split into. Past it (only text that is mostly terminators or
+#: line breaks, or a book-length article), pieces shorter than len(text) // MAX_SENTENCES + 1
+#: code points are merged with the next, so pages and the API stay fast whatever the text.
+MAX_SENTENCES = 5_000
+
+
 def split_sentences(text: str) -> list[SentenceSpan]:
     """Return the sentences of `text` in order, each scored by `checkworthiness`.
 
@@ -220,55 +250,90 @@ def split_sentences(text: str) -> list[SentenceSpan]:
     before is an abbreviation or an initial ("Dr.", "U.S.", "J. R. R.", "e.g.") or the next word
     is lower-case; "etc.", "Inc." and "Ltd." end a sentence only before a capital letter. CJK
     and fullwidth ``。！？`` and Devanagari ``।`` and ``॥`` end a sentence with no space after.
+
+    At most `MAX_SENTENCES` come back: when the text could hold more (counting terminators and
+    line breaks), a sentence must be at least len(text) // MAX_SENTENCES + 1 code points long,
+    shorter pieces join the next one, and a terminator is examined at most once per that many
+    code points. Time is linear in the text.
     """
-    spans: list[SentenceSpan] = []
-    for start, end in _sentence_bounds(text):
+    min_length = 0
+    if len(text) > MAX_SENTENCES and _possible_breaks(text) > MAX_SENTENCES:
+        min_length = len(text) // MAX_SENTENCES + 1
+    pieces: list[tuple[int, int]] = []
+    for start, end in _sentence_bounds(text, min_length):
         while start < end and text[start].isspace():
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if start < end:
-            score, reasons = checkworthiness(text[start:end])
-            spans.append(SentenceSpan(len(spans), start, end, score, reasons))
+        if start >= end:
+            continue
+        if pieces and pieces[-1][1] - pieces[-1][0] < min_length:
+            pieces[-1] = (pieces[-1][0], end)  # too short: the next piece joins it
+        else:
+            pieces.append((start, end))
+    spans: list[SentenceSpan] = []
+    for start, end in pieces:
+        score, reasons = checkworthiness(text[start:end])
+        spans.append(SentenceSpan(len(spans), start, end, score, reasons))
     return spans
 
 
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """Return raw (start, end) pieces covering `text`; whitespace is stripped by the caller."""
+def _possible_breaks(text: str) -> int:
+    """Return an upper bound on the places a sentence could end (C-speed counting)."""
+    return sum(1 for _ in _TERMINATOR.finditer(text)) + text.count("\n") + text.count("\u2029")
+
+
+def _sentence_bounds(text: str, min_length: int = 0) -> list[tuple[int, int]]:
+    """Return raw (start, end) pieces covering `text`; whitespace is stripped by the caller.
+
+    With `min_length`, a terminator closer than that to the sentence's start, or to the last
+    terminator examined, is not looked at: the work is bounded by len(text) / min_length."""
     bounds: list[tuple[int, int]] = []
-    for block_start, block_end in _blocks(text):
+    for block_start, block_end in _blocks(text, min_length):
         begin = block_start
-        for match in _TERMINATOR.finditer(text, block_start, block_end):
+        match = _TERMINATOR.search(text, block_start + min_length, block_end)
+        while match is not None:
             cut = _boundary_after(text, match.start(), match.end(), block_start, block_end)
             if cut is not None:
                 bounds.append((begin, cut))
                 begin = cut
+                resume = max(cut + min_length, match.end())
+            else:
+                resume = max(match.start() + min_length, match.end())
+            match = _TERMINATOR.search(text, resume, block_end) if resume < block_end else None
         bounds.append((begin, block_end))
     return bounds
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
-    """Return the paragraphs of `text`, with list items and the lines around them split off."""
+def _blocks(text: str, min_length: int = 0) -> list[tuple[int, int]]:
+    """Return the paragraphs of `text`, with list items and the lines around them split off.
+
+    With `min_length`, a break closer than that to the previous one is not looked at."""
     blocks: list[tuple[int, int]] = []
     begin = 0
-    for para in _PARAGRAPH_BREAK.finditer(text):
-        blocks.extend(_list_lines(text, begin, para.start()))
+    para = _PARAGRAPH_BREAK.search(text, min_length)
+    while para is not None:
+        blocks.extend(_list_lines(text, begin, para.start(), min_length))
         begin = para.end()
-    blocks.extend(_list_lines(text, begin, len(text)))
+        para = _PARAGRAPH_BREAK.search(text, begin + min_length)
+    blocks.extend(_list_lines(text, begin, len(text), min_length))
     return blocks
 
 
-def _list_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _list_lines(text: str, start: int, end: int, min_length: int = 0) -> list[tuple[int, int]]:
     """Split one paragraph at line breaks that start or end a list item."""
     pieces: list[tuple[int, int]] = []
     begin = start
     line_is_item = bool(_LIST_ITEM.match(text, start, end))
-    for match in _LINE_BREAK.finditer(text, start, end):
+    match = _LINE_BREAK.search(text, start, end)
+    while match is not None:
         next_is_item = bool(_LIST_ITEM.match(text, match.end(), end))
         if line_is_item or next_is_item:
             pieces.append((begin, match.start()))
             begin = match.end()
         line_is_item = next_is_item
+        resume = max(match.end(), match.start() + min_length)
+        match = _LINE_BREAK.search(text, resume, end) if resume < end else None
     pieces.append((begin, end))
     return pieces
 
@@ -510,9 +575,12 @@ def _named_actor(sentence: str) -> str | None:
     lead = len(sentence) - len(sentence.lstrip(_OPENERS + " "))
     for match in _ACTOR.finditer(sentence):
         words = match.group(0).split()
-        starts_sentence = match.start() == lead or sentence[: match.start()].rstrip().endswith(
-            (":", '"', "“")
-        )
+        # The character before the match, spaces skipped: walking back (rather than slicing the
+        # sentence up to each match) keeps a sentence of thousands of "The x" linear.
+        before = match.start()
+        while before > 0 and sentence[before - 1].isspace():
+            before -= 1
+        starts_sentence = match.start() == lead or (before > 0 and sentence[before - 1] in ':"“')
         if starts_sentence:
             # A capitalised first word says nothing by itself; "The", "In" are not names.
             if len(words) < 2:
@@ -567,32 +635,61 @@ def codepoint_to_utf16(text: str, offset: int) -> int:
 # --- Quotes -----------------------------------------------------------------------------------
 
 
+#: Occurrences of a quote (or of the quote in its context) counted before giving up: a quote
+#: found more often than this is ambiguous whatever the count, and each search costs the
+#: length of the quote, so the count bounds the work.
+MAX_QUOTE_OCCURRENCES = 100
+#: Code points of a prefix (its end) and a suffix (its start) compared with the text. The
+#: browser sends 32; more never picks an occurrence that this many cannot.
+MAX_CONTEXT_CHARS = 1_000
+
+
+def _occurrences(text: str, needle: str, limit: int) -> list[int]:
+    """Return the starts of up to `limit` occurrences of `needle` in `text`, overlaps included.
+
+    Each `str.find` is linear in the text it scans plus the needle, so the whole search costs
+    O(limit * len(needle) + len(text)) rather than O(occurrences * len(needle))."""
+    starts: list[int] = []
+    position = text.find(needle)
+    while position != -1 and len(starts) < limit:
+        starts.append(position)
+        position = text.find(needle, position + 1)
+    return starts
+
+
 def anchor_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> tuple[int, int]:
     """Return the (start, end) code points of the one occurrence of `quote` in `text`.
 
     Follows the W3C TextQuoteSelector: `prefix` must end right where the quote starts and
     `suffix` must begin right where it ends; either may be shorter than the text available (the
-    nearest characters are enough) or empty. Raise AnchorError when the quote is empty, absent,
-    not found next to the given prefix/suffix, or still matches more than one place.
+    nearest characters are enough) or empty. Only the last `MAX_CONTEXT_CHARS` of the prefix
+    and the first of the suffix are compared. Raise AnchorError when the quote is empty,
+    absent, not found next to the given prefix/suffix, or still matches more than one place.
+    Occurrences are counted up to `MAX_QUOTE_OCCURRENCES` ("more than 100 times" beyond).
     """
     if not quote:
         raise AnchorError("empty quote: select some text to anchor")
-    starts: list[int] = []
-    position = text.find(quote)
-    while position != -1:
-        starts.append(position)
-        position = text.find(quote, position + 1)
+    prefix = prefix[-MAX_CONTEXT_CHARS:] if prefix else ""
+    suffix = suffix[:MAX_CONTEXT_CHARS]
+    cap = MAX_QUOTE_OCCURRENCES
+    starts = _occurrences(text, quote, cap + 1)
     if not starts:
         raise AnchorError("quote not found in the text")
     size = len(quote)
-    fitting = [
-        start
-        for start in starts
-        if text.endswith(prefix, 0, start) and text.startswith(suffix, start + size)
-    ]
+    if prefix or suffix:
+        # An occurrence fits its context exactly when prefix + quote + suffix occurs there.
+        fitting = [
+            start + len(prefix) for start in _occurrences(text, prefix + quote + suffix, cap + 1)
+        ]
+    else:
+        fitting = starts
     if len(fitting) == 1:
         return fitting[0], fitting[0] + size
-    times = "once" if len(starts) == 1 else f"{len(starts)} times"
+
+    def count(found: list[int], unit: str = "") -> str:
+        return f"more than {cap}{unit}" if len(found) > cap else f"{len(found)}{unit}"
+
+    times = "once" if len(starts) == 1 else count(starts, " times")
     if not fitting:
         given = " and ".join(
             name for name, part in (("prefix", prefix), ("suffix", suffix)) if part
@@ -601,7 +698,7 @@ def anchor_quote(text: str, quote: str, prefix: str = "", suffix: str = "") -> t
     if not prefix and not suffix:
         raise AnchorError(f"quote occurs {times}; add a prefix or suffix to pick one")
     raise AnchorError(
-        f"quote occurs {times} and the prefix/suffix still fit {len(fitting)} of them; "
+        f"quote occurs {times} and the prefix/suffix still fit {count(fitting)} of them; "
         "lengthen the prefix or suffix"
     )
 

@@ -11,8 +11,6 @@ works without JavaScript.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 
 from django.contrib import messages
@@ -23,8 +21,6 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services, text
@@ -32,6 +28,7 @@ from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
 from ..models import Article, Claim, Project, RatingLabel, Verdict
+from ..segments import build_segments, render_segments
 from ..workflow import FREEZES_CLAIM, Status
 
 ARTICLES_PER_PAGE = 25
@@ -156,19 +153,6 @@ def _record_from(form: ArticleForm) -> ArticleRecord:
 # --- Annotation page --------------------------------------------------------------------------
 
 
-@dataclass
-class Segment:
-    """A run of the article text with the same sentence and claims over it."""
-
-    start: int
-    text: str
-    claims: list[int] = field(default_factory=list)
-    anchors: list[int] = field(default_factory=list)
-    classes: str = ""
-    sentence: int | None = None
-    title: str = ""
-
-
 def claim_state(claim: Claim) -> tuple[str, RatingLabel | None]:
     """Return the claim's state as the user sees it: none, draft, submitted or approved."""
     verdicts = [v for v in claim.verdicts.all() if v.status != Status.WITHDRAWN]
@@ -180,86 +164,6 @@ def claim_state(claim: Claim) -> tuple[str, RatingLabel | None]:
     if any(v.status in (Status.DRAFT, Status.RETURNED) for v in verdicts):
         return "draft", None
     return "none", None
-
-
-def build_segments(article_text: str, sentences, claims, states) -> list[Segment]:
-    """Cut the text at every sentence and claim boundary into segments that say what covers them.
-
-    A segment covered by several claims takes its colour from the shortest (innermost) one and
-    a `depth-N` class, so overlapping claims stay distinguishable. Sweeps the boundaries once:
-    O((sentences + claims) log) whatever the overlap.
-    """
-    cuts = {0, len(article_text)}
-    starts: dict[int, list[Claim]] = {}
-    for claim in claims:
-        cuts.update((claim.start, claim.end))
-        starts.setdefault(claim.start, []).append(claim)
-    sentence_at: dict[int, object] = {}
-    for sentence in sentences:
-        cuts.update((sentence.start, sentence.end))
-        sentence_at[sentence.start] = sentence
-    points = sorted(cuts)
-    segments: list[Segment] = []
-    active: list[Claim] = []
-    current = None
-    for begin, finish in pairwise(points):
-        if current is not None and begin >= current.end:
-            current = None
-        current = sentence_at.get(begin, current)
-        opened = starts.get(begin, [])
-        active = [c for c in active if c.end > begin] + opened
-        segment = Segment(start=begin, text=article_text[begin:finish])
-        segment.anchors = [c.pk for c in opened]
-        classes = ["seg"]
-        if current is not None:
-            segment.sentence = current.index
-            if current.score >= text.SUGGEST_THRESHOLD:
-                classes.append("suggested")
-                segment.title = "Suggested claim: " + ", ".join(current.reasons or ["check-worthy"])
-        if active:
-            inner = min(active, key=lambda c: (c.end - c.start, -c.start))
-            state, rating = states[inner.pk]
-            segment.claims = [c.pk for c in sorted(active, key=lambda c: c.end - c.start)]
-            classes += ["claim", f"state-{state}", f"depth-{min(len(active), 4)}"]
-            if rating is not None:
-                classes.append(f"rating-{rating.slug}")
-            if any(c.start == begin for c in active):
-                classes.append("claim-start")
-            if any(c.end == finish for c in active):
-                classes.append("claim-end")
-        segment.classes = " ".join(classes)
-        segments.append(segment)
-    return segments
-
-
-def render_segments(segments: list[Segment]) -> SafeString:
-    """Return the article's HTML: one span per segment, empty anchors where claims start.
-
-    Built here rather than in a template loop because an article has thousands of segments
-    (a template loop took ~0.5 s for 50,000 characters). No whitespace between the spans: the
-    text nodes, in order, must be exactly the article's text for the browser's offsets.
-    """
-    parts: list[SafeString] = []
-    for seg in segments:
-        parts.extend(
-            format_html('<span class="anchor" id="claim-{}" data-claim="{}"></span>', pk, pk)
-            for pk in seg.anchors
-        )
-        extra = format_html(' data-s="{}"', seg.sentence) if seg.sentence is not None else ""
-        if seg.claims:
-            extra += format_html(' data-claims="{}"', " ".join(map(str, seg.claims)))
-        if seg.title:
-            extra += format_html(' title="{}"', seg.title)
-        parts.append(
-            format_html(
-                '<span class="{}" data-start="{}"{}>{}</span>',
-                seg.classes,
-                seg.start,
-                extra,
-                seg.text,
-            )
-        )
-    return format_html_join("", "{}", ((part,) for part in parts))
 
 
 def _load_article(request, pk: int) -> Article:

@@ -3,6 +3,8 @@
 // The article text is a run of <span class="seg" data-start=N> whose text nodes, in order, are
 // exactly the article's text; data-start is the segment's code point offset, so a DOM
 // selection converts to the code points the server stores without walking the whole text.
+// A segment lists only its innermost claims (data-claims); a claim's anchor carries its whole
+// span (data-claim-start, data-claim-end), which is what highlights the claim.
 
 import { codePointLength, toCodePoint, toUtf16 } from "./offsets.js";
 
@@ -203,6 +205,8 @@ function init() {
     anchor.className = "anchor";
     anchor.id = `claim-${id}`;
     anchor.dataset.claim = String(id);
+    anchor.dataset.claimStart = String(start);
+    anchor.dataset.claimEnd = String(end);
     state.segs[first].before(anchor);
   }
 
@@ -248,13 +252,27 @@ function init() {
     return Array.from(root.querySelectorAll(".anchor"));
   }
 
+  /** Return the segments a claim covers: its anchor carries its span, since a segment lists
+   * only its innermost claims (data-claims) and would miss an outer one. */
+  function claimSegs(anchor) {
+    if (!anchor || anchor.dataset.claimEnd === undefined) return [];
+    const end = Number(anchor.dataset.claimEnd);
+    const found = [];
+    for (let i = segIndexAt(Number(anchor.dataset.claimStart)); i < state.segs.length; i += 1) {
+      if (segStart(state.segs[i]) >= end) break;
+      found.push(state.segs[i]);
+    }
+    return found;
+  }
+
   function focusClaim(id) {
     for (const seg of root.querySelectorAll(".claim.is-current")) seg.classList.remove("is-current");
-    for (const seg of root.querySelectorAll(`.seg[data-claims~="${id}"]`)) {
+    const anchor = document.getElementById(`claim-${id}`);
+    const segs = anchor ? claimSegs(anchor) : [];
+    for (const seg of segs.length ? segs : root.querySelectorAll(`.seg[data-claims~="${id}"]`)) {
       seg.classList.add("is-current");
     }
     state.claim = Number(id);
-    const anchor = document.getElementById(`claim-${id}`);
     if (anchor) anchor.nextElementSibling?.scrollIntoView({ block: "center" });
   }
 
