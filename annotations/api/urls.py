@@ -4,7 +4,7 @@ factcheck/urls.py."""
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import stats_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -38,6 +38,11 @@ urlpatterns = [
         name="api-project-verdicts",
     ),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
+    path(
+        "projects/<slug:slug>/agreement/",
+        stats_views.ProjectAgreementApi.as_view(),
+        name="api-project-agreement",
+    ),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
     path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
