@@ -41,6 +41,10 @@ def rate(claim, user, rating, status="submitted", editor=None):
 
 @pytest.fixture
 def reviewed(project, reviewer, reviewer2, editor):
+    return build_reviewed(project, reviewer, reviewer2, editor)
+
+
+def build_reviewed(project, reviewer, reviewer2, editor):
     """Double review: four claims, two reviewers, the editor decides two of them.
 
     c1: true / true, rev's approved.  c2: false / mostly-false, rev2's approved.
