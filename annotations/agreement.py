@@ -518,9 +518,15 @@ def unitizing_alpha(
     Each text is `(length, {coder: spans})`; coders differ from text to text, so the texts are
     not concatenated into one continuum, but each one's disagreements are weighted by its length.
     """
+    return pooled_unitizing_alpha(
+        (length, unitizing(by_coder, end=length)) for length, by_coder in texts
+    )
+
+
+def pooled_unitizing_alpha(results: Iterable[tuple[int, UnitizingResult]]) -> float | None:
+    """Return u-alpha pooled over per-text results `(length, unitizing(...))` (see above)."""
     observed = expected = 0.0
-    for length, by_coder in texts:
-        result = unitizing(by_coder, end=length)
+    for length, result in results:
         observed += length * result.observed
         expected += length * result.expected
     if expected == 0:

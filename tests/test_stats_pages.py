@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from annotations import services
 from tests.test_stats import _grow, build_reviewed, client_for
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +49,12 @@ def test_pages_hide_other_projects_and_send_strangers_to_sign_in(reviewed, outsi
     assert "/login/" in response["Location"]
 
 
+def main_of(response) -> str:
+    """Return the page's <main> element (the header's sign-out form carries a fresh CSRF token)."""
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
 def _no_inline_style_or_script(html: str) -> None:
     assert not re.search(r"<[^>]+\sstyle=", html), "inline style attribute"
     assert "<style" not in html
@@ -57,7 +64,7 @@ def _no_inline_style_or_script(html: str) -> None:
 def test_agreement_page_shows_alphas_readings_pairs_and_disagreements(reviewed, researcher):
     response = client_for(researcher).get(AGREEMENT)
     html = response.content.decode()
-    report = response.context["report"]
+    report = response.context["page"]["report"]
     nominal = report["verdicts"]["nominal"]["alpha"]
     assert f"{nominal:.3f}" in html
     assert "<svg" in html
@@ -75,7 +82,7 @@ def test_agreement_page_filters_and_reports_bad_filters(reviewed, researcher):
     article = reviewed["article"]
     ok = client.get(AGREEMENT, {"article": article.pk, "since": "2000-01-01"})
     assert ok.status_code == 200
-    assert ok.context["report"]["filters"]["article"] == article.pk
+    assert ok.context["page"]["report"]["filters"]["article"] == article.pk
     bad = client.get(AGREEMENT, {"since": "last week"})
     assert bad.status_code == 400
     assert "since must be a date as YYYY-MM-DD" in bad.content.decode()
@@ -121,3 +128,20 @@ def test_pages_run_a_constant_number_of_queries(
     cache.clear()
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_a_warm_agreement_page_is_served_from_the_cache_until_the_next_event(
+    reviewed, researcher, reviewer, django_assert_max_num_queries
+):
+    client = client_for(researcher)
+    with django_assert_max_num_queries(40) as cold:
+        first = main_of(client.get(AGREEMENT))
+    with django_assert_max_num_queries(len(cold.captured_queries) - 5):
+        assert main_of(client.get(AGREEMENT)) == first
+    claim = reviewed["claims"][3]  # only rev's draft and rev2's withdrawn verdict so far
+    services.submit_verdict(
+        verdict_id=claim.verdicts.get(reviewer=reviewer, status="draft").pk, user=reviewer
+    )
+    after = main_of(client.get(AGREEMENT))
+    assert "4 claims with a submitted verdict" in after
+    assert "3 claims with a submitted verdict" in first

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import SimpleLazyObject
 
 from .. import agreement, permissions, stats
 from ..exceptions import ValidationFailed
@@ -202,21 +203,8 @@ def _heat(count: int, peak: int) -> str:
 # --- pages ----------------------------------------------------------------------------------
 
 
-@login_required
-def project_agreement(request, slug):
-    """Show how far the project's reviewers agree, and where they do not."""
-    project, identities, refusal = _project_and_identities(request, slug)
-    if refusal:
-        return refusal
-    error = None
-    try:
-        filters = stats.parse_filters(
-            since=request.GET.get("since"),
-            until=request.GET.get("until"),
-            article=request.GET.get("article"),
-        )
-    except ValidationFailed as exc:
-        error, filters = exc, stats.Filters()
+def _agreement_sections(project, identities: bool, filters: stats.Filters) -> dict:
+    """Return the agreement page's tables and chart geometry from the (cached) report."""
     report = stats.agreement_report(project=project, identities=identities, filters=filters)
     verdicts = report["verdicts"]
     labels = report["labels"]
@@ -254,8 +242,7 @@ def project_agreement(request, slug):
         for a in reviewers
     ]
     distribution = verdicts["distribution"]
-    context = {
-        "project": project,
+    return {
         "report": report,
         "verdicts": verdicts,
         "alpha_chart": alpha_chart(
@@ -278,10 +265,40 @@ def project_agreement(request, slug):
             for row in report["disagreements"]
         ],
         "bootstrap_samples": stats.BOOTSTRAP_SAMPLES,
-        "identities": identities,
-        "can_see_identities": permissions.can_export(request.user, project, identities=True),
-        "error": error,
         "thresholds": {"reliable": agreement.RELIABLE, "tentative": agreement.TENTATIVE},
+    }
+
+
+@login_required
+def project_agreement(request, slug):
+    """Show how far the project's reviewers agree, and where they do not.
+
+    The rendered sections are cached as a template fragment under the same version as the
+    report (the project's latest event, the identities flag and the query string), and the
+    report is read lazily: a warm page costs the latest-event query and one cache read.
+    """
+    project, identities, refusal = _project_and_identities(request, slug)
+    if refusal:
+        return refusal
+    error = None
+    try:
+        filters = stats.parse_filters(
+            since=request.GET.get("since"),
+            until=request.GET.get("until"),
+            article=request.GET.get("article"),
+        )
+    except ValidationFailed as exc:
+        error, filters = exc, stats.Filters()
+    can_see_identities = permissions.can_export(request.user, project, identities=True)
+    context = {
+        "project": project,
+        "page": SimpleLazyObject(lambda: _agreement_sections(project, identities, filters)),
+        "version": f"{project.pk}:{stats.latest_event_id(project)}:{int(identities)}:"
+        f"{int(can_see_identities)}",
+        "identities": identities,
+        "can_see_identities": can_see_identities,
+        "error": error,
+        "bootstrap_samples": stats.BOOTSTRAP_SAMPLES,
     }
     return render(
         request, "annotations/agreement.html", context, status=400 if error is not None else 200
