@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -78,6 +79,11 @@ def _people(project: Project, identities: bool) -> dict[int, str]:
     """Return user id -> the name shown: username with identities, else the pseudonym."""
     field = "user__username" if identities else "pseudonym"
     return dict(Membership.objects.filter(project=project).values_list("user_id", field))
+
+
+def natural_key(name: str) -> tuple:
+    """Sort key that puts annotator-2 before annotator-10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name))
 
 
 def _name(people: dict[int, str], user_id: int | None) -> str:
@@ -216,7 +222,7 @@ def _compute_agreement(project: Project, identities: bool, filters: Filters) -> 
     matrices = agreement.confusion_matrices(nominal_units, decided_values, decided_by=decided_by)
     given = Counter(r for u in nominal_units for r in u)
     reviewers = []
-    for reviewer_id in sorted(given, key=lambda r: _name(people, r)):
+    for reviewer_id in sorted(given, key=lambda r: natural_key(_name(people, r))):
         matrix = matrices.get(reviewer_id, Counter())
         compared = sum(matrix.values())
         agreed = sum(n for (mine, final), n in matrix.items() if mine == final)
@@ -582,7 +588,9 @@ def _compute_stats(project: Project, identities: bool) -> dict[str, Any]:
         .order_by()
     )
     reviewers = []
-    for user_id in sorted(set(claims_by) | set(verdicts_by), key=lambda u: _name(people, u)):
+    for user_id in sorted(
+        set(claims_by) | set(verdicts_by), key=lambda u: natural_key(_name(people, u))
+    ):
         decisions = approved[user_id] + returned[user_id]
         reviewers.append(
             {

@@ -234,7 +234,9 @@ def _agreement_sections(project, identities: bool, filters: stats.Filters) -> di
                 ],
             }
         )
-    reviewers = sorted({p["a"] for p in report["pairs"]} | {p["b"] for p in report["pairs"]})
+    reviewers = sorted(
+        {p["a"] for p in report["pairs"]} | {p["b"] for p in report["pairs"]}, key=stats.natural_key
+    )
     pair_at = {(p["a"], p["b"]): p for p in report["pairs"]}
     pair_at.update({(p["b"], p["a"]): p for p in report["pairs"]})
     pair_rows = [
