@@ -409,3 +409,43 @@ def test_agreement_command_prints_json_and_csv(project, reviewed, tmp_path):
         call_command("agreement", "--project", "nope")
     with pytest.raises(CommandError, match="since must be a date"):
         call_command("agreement", "--project", "newsdesk", "--since", "soon")
+
+
+STATS_URL = "/api/v1/projects/newsdesk/stats/"
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("researcher", 200), ("editor", 200), ("project_admin", 200), ("reviewer", 403)],
+)
+def test_stats_endpoint_gives_the_page_figures_to_researchers_editors_admins(
+    request, project, reviewed, who, status
+):
+    response = client_for(request.getfixturevalue(who)).get(STATS_URL)
+    assert response.status_code == status
+    if status == 200:
+        assert response.json() == json.loads(json.dumps(stats.project_stats(project=project)))
+        assert response.json()["claims"] == 4
+
+
+def test_stats_endpoint_hides_other_projects_and_names(reviewed, outsider, researcher):
+    assert client_for(outsider).get(STATS_URL).status_code == 404
+    refused = client_for(researcher).get(STATS_URL, {"identities": "1"})
+    assert refused.status_code == 403
+    assert "pseudonyms" in refused.json()["detail"]
+
+
+def test_stats_endpoint_runs_a_constant_number_of_queries(
+    project, reviewed, researcher, reviewer, reviewer2, editor, django_assert_max_num_queries
+):
+    client = client_for(researcher)
+    with django_assert_max_num_queries(25) as small:
+        client.get(STATS_URL)
+    _grow(project, reviewer, reviewer2, editor, 5)
+    cache.clear()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(STATS_URL).status_code == 200
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert (
+        schema["paths"]["/api/v1/projects/{slug}/stats/"]["get"]["operationId"] == "project_stats"
+    )

@@ -1,5 +1,6 @@
 """`GET /api/v1/projects/{slug}/agreement/`: the agreement figures of `stats.agreement_report`
-as JSON, or as one CSV table with `?format=csv`.
+as JSON, or as one CSV table with `?format=csv`; `GET /api/v1/projects/{slug}/stats/`: the
+statistics page's figures (`stats.project_stats`) as JSON.
 
 Researchers, editors and admins may read them (the same roles as exports); other members get
 403, non-members 404. Reviewers appear as pseudonyms unless a project admin asks for
@@ -166,3 +167,59 @@ class ProjectAgreementApi(APIView):
             response["Content-Disposition"] = f'attachment; filename="{slug}-agreement.csv"'
             return response
         return Response(report)
+
+
+STATS_SCHEMA = inline_serializer(
+    "ProjectStats",
+    {
+        "project": serializers.CharField(),
+        "identities": serializers.BooleanField(),
+        "claims": serializers.IntegerField(),
+        "claims_from_suggestions": serializers.IntegerField(),
+        "suggested_share": serializers.FloatField(allow_null=True),
+        "verdicts": serializers.IntegerField(),
+        "verdicts_by_status": serializers.DictField(child=serializers.IntegerField()),
+        "backlog": inline_serializer(
+            "ProjectStatsBacklog",
+            {
+                "waiting": serializers.IntegerField(),
+                "oldest_days": serializers.FloatField(allow_null=True),
+            },
+        ),
+        "weekly": serializers.ListField(child=serializers.DictField()),
+        "reviewers": serializers.ListField(child=serializers.DictField()),
+        "ratings": serializers.ListField(child=serializers.DictField()),
+        "corrections": serializers.DictField(),
+    },
+)
+
+
+class ProjectStatsApi(APIView):
+    """A project's workload figures: the numbers of the statistics page, as JSON."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="project_stats",
+        parameters=[OpenApiParameter("identities", bool, description="Project admins only.")],
+        responses={
+            200: OpenApiResponse(STATS_SCHEMA),
+            403: OpenApiResponse(description="Your role cannot read statistics (or identities)."),
+            404: OpenApiResponse(description="No such project among yours."),
+        },
+    )
+    def get(self, request, slug: str):
+        project = Project.objects.visible_to(request.user).filter(slug=slug).first()
+        if project is None:
+            raise NotVisible(f"No project {slug!r} among your projects.")
+        if not permissions.can_export(request.user, project):
+            raise NotPermitted(
+                "Only researchers, editors and admins can read this project's statistics."
+            )
+        identities = request.query_params.get("identities", "").lower() in TRUE
+        if identities and not permissions.can_export(request.user, project, identities=True):
+            raise NotPermitted(
+                "Only project admins can see reviewer identities; drop identities=1 to get "
+                "stable pseudonyms."
+            )
+        return Response(stats.project_stats(project=project, identities=identities))

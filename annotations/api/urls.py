@@ -43,6 +43,11 @@ urlpatterns = [
         stats_views.ProjectAgreementApi.as_view(),
         name="api-project-agreement",
     ),
+    path(
+        "projects/<slug:slug>/stats/",
+        stats_views.ProjectStatsApi.as_view(),
+        name="api-project-stats",
+    ),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
     path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
