@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth, views
+from .views import stats as stats_views
 
 urlpatterns = [
     path("login/", auth.ThrottledLoginView.as_view(), name="login"),
@@ -30,6 +31,13 @@ urlpatterns = [
     path("verdicts/<int:pk>/withdraw/", views.verdict_withdraw, name="verdict_withdraw"),
     path("verdicts/<int:pk>/correct/", views.verdict_correct, name="verdict_correct"),
     path("claims/<int:pk>/history/", views.claim_history, name="claim_history"),
+    # Agreement and statistics (views/stats.py).
+    path(
+        "projects/<slug:slug>/agreement/",
+        stats_views.project_agreement,
+        name="project_agreement",
+    ),
+    path("projects/<slug:slug>/stats/", stats_views.project_statistics, name="project_statistics"),
     path("account/", views.account, name="account"),
     path("account/tokens/", views.token_create, name="account_token_create"),
     path("account/tokens/new/", views.token_created, name="account_token_created"),

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..exports.views import ProjectExportApi
-from . import job_views, views
+from . import job_views, stats_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -46,6 +46,16 @@ urlpatterns = [
     path("jobs/<int:pk>/", job_views.JobDetailApi.as_view(), name="api-job"),
     path("jobs/<int:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
+    path(
+        "projects/<slug:slug>/agreement/",
+        stats_views.ProjectAgreementApi.as_view(),
+        name="api-project-agreement",
+    ),
+    path(
+        "projects/<slug:slug>/stats/",
+        stats_views.ProjectStatsApi.as_view(),
+        name="api-project-stats",
+    ),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
     path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
