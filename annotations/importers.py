@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import markdown as markdown_lib
 from django.conf import settings
 
 from . import sanitize
@@ -190,7 +189,7 @@ def _read_markdown(name: str, content: str) -> ArticleRecord | RecordError:
         title = first.strip()
     if not body.strip():
         return RecordError(name, 1, "no text besides the title")
-    return ArticleRecord(name, 1, title=title, html=markdown_lib.markdown(body))
+    return ArticleRecord(name, 1, title=title, html=sanitize.markdown_to_html(body))
 
 
 def _element(content: str, tag: str) -> tuple[int, int, int, int] | None:
