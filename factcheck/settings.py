@@ -250,6 +250,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share the field name "status": a verdict's, and an export's selection.
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictStatusEnum": "annotations.workflow.Status",
+        "ExportStatusEnum": [("approved", "approved"), ("all", "all")],
+    },
 }
 
 LOGGING = {

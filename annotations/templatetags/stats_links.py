@@ -10,7 +10,7 @@ from __future__ import annotations
 from django import template
 
 from ..models import Membership
-from ..permissions import READERS_OF_EXPORTS
+from ..workflow import EXPORTERS
 
 register = template.Library()
 
@@ -30,4 +30,4 @@ def may_read_stats(user, project) -> bool:
         ):
             roles.setdefault(project_id, set()).add(role)
         user._factcheck_stats_roles = roles
-    return bool(roles.get(project.pk, set()) & READERS_OF_EXPORTS)
+    return bool(roles.get(project.pk, set()) & EXPORTERS)
