@@ -14,6 +14,7 @@ writes one orjson line per claim. Numbers go in the README, never in a test asse
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -127,9 +128,11 @@ def build(articles: int, claims: int) -> None:
 class Counter:
     def __init__(self):
         self.bytes = 0
+        self.digest = hashlib.sha256()
 
     def write(self, chunk: bytes) -> None:
         self.bytes += len(chunk)
+        self.digest.update(chunk)
 
 
 def run_format(fmt: str) -> dict:
@@ -145,7 +148,12 @@ def run_format(fmt: str) -> dict:
     for chunk in export.stream:
         sink.write(chunk)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "bytes": sink.bytes, "claims": export.context.counts["claims"]}
+    return {
+        "seconds": seconds,
+        "bytes": sink.bytes,
+        "claims": export.context.counts["claims"],
+        "sha256": sink.digest.hexdigest(),
+    }
 
 
 def run_baseline() -> dict:
@@ -241,10 +249,22 @@ def main() -> None:
     print(f"corpus: {args.articles} articles × {args.claims} claims, built in "
           f"{time.perf_counter() - started:.1f} s ({args.database_url.split(':')[0]})")  # fmt: skip
     results = {}
+    plain = [sys.executable, str(ROOT / "benchmarks" / "export_plain.py"), args.database_url,
+             "bench", "http://localhost/"]  # fmt: skip
+    out = subprocess.run(plain, check=True, capture_output=True, text=True).stdout
+    results["plain driver"] = json.loads(out)
+    results["plain driver"]["maxrss_mb"] = float("nan")
     for name in ["baseline", *args.formats.split(",")]:
         cmd = [sys.executable, __file__, "--child", name, "--database-url", args.database_url]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         results[name] = json.loads(out.strip().splitlines()[-1])
+    if "jsonl" in results:
+        same = results["jsonl"]["sha256"] == results["plain driver"]["sha256"]
+        ratio = results["jsonl"]["seconds"] / results["plain driver"]["seconds"]
+        print(
+            f"jsonl vs the plain driver program: {ratio:.2f}× its time; "
+            f"same bytes: {'yes' if same else 'NO'} (sha256 {results['jsonl']['sha256'][:16]}…)"
+        )
     base = results["baseline"]["seconds"]
     print(
         f"| {'format':<12} | {'claims/s':>10} | {'seconds':>7} | {'× baseline':>10} | {'bytes':>12} | {'peak RSS MB':>11} |"

@@ -46,6 +46,10 @@ FORMATS: dict[str, Format] = {
 }
 
 
+# Formats whose output states totals taken before streaming.
+COUNTED = frozenset({"wadm", "fever"})
+
+
 @dataclass(frozen=True)
 class ExportOptions:
     format: str
@@ -124,13 +128,18 @@ def run_export(
     base_url: str,
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[list[Row]], None] | None = None,
+    count: bool = True,
 ) -> Export:
     """Prepare the export of `project`; nothing is read past the counts until it is iterated.
 
-    The caller checks permissions first (`permissions.can_export`).
+    `count=False` skips the six count queries where nothing needs them (a stream of a format
+    whose output does not state totals); `wadm` always counts (its collection states its
+    total). The caller checks permissions first (`permissions.can_export`).
     """
-    counts = export_counts(
-        project=project, status=options.status, updated_since=options.updated_since
+    counts = (
+        export_counts(project=project, status=options.status, updated_since=options.updated_since)
+        if count or options.format in COUNTED
+        else {}
     )
     context = ExportContext(
         project=project_info(project),

@@ -30,12 +30,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, TextField
 from django.db.models.functions import Cast
 
 from ..models import Article, Claim, Membership, Project, RatingScale, Source, Verdict
 from ..workflow import Status
-from .common import Row, db_timestamp, iso
+from .common import Row, db_timestamp
 
 STATUSES = ("approved", "all")
 DEFAULT_CHUNK = 100  # articles per chunk
@@ -168,6 +169,28 @@ def as_text(*names: str) -> dict[str, Cast]:
     return {f"{name}_t": Cast(F(name), output_field=TextField()) for name in names}
 
 
+def _fetch(queryset) -> list[Row]:
+    """Return a `.values()` queryset's rows as dicts, read straight from the driver.
+
+    Django's values iterator applies per-value converters and builds rows in Python; here the
+    timestamps are already text (`as_text`) and the other columns need no conversion (dates
+    go through `_day`), so the compiled SQL is executed and zipped with the column names.
+    """
+    query = queryset.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _day(value) -> str | None:
+    """Return a date column as YYYY-MM-DD (SQLite gives text, PostgreSQL a date)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
 def export_rows(
     *,
     project: Project,
@@ -179,8 +202,8 @@ def export_rows(
     """Yield the project's articles as lists of row dicts, `chunk_size` articles at a time.
 
     `status="approved"` keeps only approved verdicts and the sources they cite; `"all"` keeps
-    every verdict with its status and every source. Articles come in primary-key order, claims by position, sources and verdicts by
-    primary key, so the same data always gives the same rows. Queries: 3 before the first
+    every verdict with its status and every source. Articles come in primary-key order,
+    claims by position, sources and verdicts by primary key, so the same data always gives the same rows. Queries: 3 before the first
     chunk, then at most 5 per chunk (plus one to find that there is no further chunk).
     """
     if status not in STATUSES:
@@ -197,7 +220,7 @@ def export_rows(
     verdict_filter = _verdict_filter(status)
     last_pk = 0
     while True:
-        chunk = list(
+        chunk = _fetch(
             articles.filter(pk__gt=last_pk).values(
                 "id", "title", "url", "publisher", "author", "language", "text", "text_sha256",
                 "created_by_id", **as_text("published_at", "created_at", "updated_at"),
@@ -207,7 +230,7 @@ def export_rows(
             return
         last_pk = chunk[-1]["id"]
         article_ids = [a["id"] for a in chunk]
-        claims = list(
+        claims = _fetch(
             Claim.objects.filter(article_id__in=article_ids)
             .order_by("article_id", "start", "end", "pk")
             .values(
@@ -224,9 +247,8 @@ def export_rows(
             sources = Source.objects.filter(in_chunk)
             if status == "approved":
                 sources = sources.filter(_cited_by_approved())
-            for s in (
-                sources.order_by("pk")
-                .values(
+            for s in _fetch(
+                sources.order_by("pk").values(
                     "id", "claim_id", "url", "title", "publisher", "quote", "stance",
                     "accessed_at", "archived_url", "added_by_id",
                     **as_text("created_at", "updated_at"),
@@ -240,14 +262,14 @@ def export_rows(
                         "publisher": s["publisher"],
                         "quote": s["quote"],
                         "stance": s["stance"],
-                        "accessed_at": iso(s["accessed_at"]),
+                        "accessed_at": _day(s["accessed_at"]),
                         "archived_url": s["archived_url"],
                         "added_by": person(s["added_by_id"]),
                         "created_at": db_timestamp(s["created_at_t"]),
                         "updated_at": db_timestamp(s["updated_at_t"]),
                     }
                 )
-            verdicts = list(
+            verdicts = _fetch(
                 Verdict.objects.filter(in_chunk)
                 .filter(verdict_filter)
                 .order_by("pk")
@@ -303,7 +325,7 @@ def export_rows(
                     "suffix": c["suffix"],
                     "statement": c["statement"],
                     "claimant": c["claimant"],
-                    "claim_date": iso(c["claim_date"]),
+                    "claim_date": _day(c["claim_date"]),
                     "created_by": person(c["created_by_id"]),
                     "created_at": db_timestamp(c["created_at_t"]),
                     "updated_at": db_timestamp(c["updated_at_t"]),

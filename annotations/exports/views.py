@@ -77,7 +77,10 @@ class ProjectExportApi(APIView):
             identities=identities,
         )
         export = run_export(
-            project=project, options=options, base_url=request.build_absolute_uri("/")
+            project=project,
+            options=options,
+            base_url=request.build_absolute_uri("/"),
+            count=False,  # a stream needs no totals up front (wadm and fever still count)
         )
         response = StreamingHttpResponse(export.stream, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
