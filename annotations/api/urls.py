@@ -36,22 +36,22 @@ urlpatterns = [
         name="api-project-verdicts",
     ),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
-    path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
-    path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
-    path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
-    path("claims/<int:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
-    path("claims/<int:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
-    path("claims/<int:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
-    path("verdicts/<int:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),
+    path("articles/<id:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
+    path("articles/<id:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
+    path("claims/<id:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
+    path("claims/<id:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
+    path("claims/<id:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
+    path("claims/<id:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
+    path("verdicts/<id:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),
     *[
         path(
-            f"verdicts/<int:pk>/{action}/",
+            f"verdicts/<id:pk>/{action}/",
             views.VerdictTransitionApi.as_view(action=action),
             name=f"api-verdict-{action}",
         )
         for action in ("submit", "approve", "return", "withdraw")
     ],
     path(
-        "verdicts/<int:pk>/correct/", views.VerdictCorrectApi.as_view(), name="api-verdict-correct"
+        "verdicts/<id:pk>/correct/", views.VerdictCorrectApi.as_view(), name="api-verdict-correct"
     ),
 ]
