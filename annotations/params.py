@@ -6,6 +6,7 @@ PostgreSQL a driver error, both a 500. Here:
 
 - `IdField` is the form field for an id (used by the API's filter sets and `parse_id`);
 - `parse_id` reads one optional id from a query dict and raises a 400 naming the parameter;
+- `id_or_none` is the pages' lenient reading: an id, or None for anything else ("²", "1e3");
 - `IdConverter` is the URL converter `<id:pk>` (registered in `apps.py`): routes with an
   out-of-range id do not match (404).
 
@@ -56,6 +57,14 @@ def parse_id(params, name: str) -> int | None:
         return IdField(required=False).clean(raw)
     except DjangoValidationError as exc:
         raise ValidationError({name: exc.messages}) from None
+
+
+def id_or_none(raw: str | None) -> int | None:
+    """Return `raw` as an id, or None if it is absent or not one (pages ignore bad values)."""
+    try:
+        return IdField(required=False).clean(raw)
+    except DjangoValidationError:
+        return None
 
 
 class IdConverter:

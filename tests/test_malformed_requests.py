@@ -263,3 +263,19 @@ def test_the_queue_page_ignores_unknown_filter_values(desk, editor, client):
     client.force_login(editor)
     response = client.get(f"/projects/newsdesk/queue/?article={HUGE}&reviewer=-2.41e%2B43")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", TOO_BIG, HUGE, "-1", "1e3", "x"])
+def test_the_annotation_page_ignores_a_claim_parameter_that_is_no_id(desk, reviewer, client, value):
+    """`"²".isdigit()` is true but `int("²")` raises: the page answered 500."""
+    client.force_login(reviewer)
+    response = client.get(f"/articles/{desk['article'].pk}/", {"claim": value})
+    assert response.status_code == 200
+
+
+def test_the_annotation_page_still_selects_a_claim_by_id(desk, reviewer, client):
+    client.force_login(reviewer)
+    claim = desk["claims"][1]
+    response = client.get(f"/articles/{desk['article'].pk}/", {"claim": claim.pk})
+    assert response.status_code == 200
+    assert response.context["selected"] == claim
