@@ -1,5 +1,5 @@
 """Request middleware of our own: refuse oversized request bodies with 413 and the limit,
-and query strings with NUL characters with 400.
+and query strings with NUL characters with 400; mark API reads for the read replica.
 
 Django answers a body above `DATA_UPLOAD_MAX_MEMORY_SIZE` with `RequestDataTooBig`, which its
 handler turns into a bare 400 (or, raised inside another middleware, into whatever that
@@ -122,4 +122,19 @@ class QueryStringMiddleware:
                             "which no search or filter accepts; remove it."
                         ),
                     )
+        return self.get_response(request)
+
+
+class ReplicaReadsMiddleware:
+    """Mark API GET/HEAD requests as replica reads (see routers.py); every other request reads
+    the primary. Set at the start of every request, never reset at its end: a streamed
+    response's body is produced after this returns, in the same thread."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .routers import read_from_replica
+
+        read_from_replica(request.method in ("GET", "HEAD") and request.path.startswith(API_PREFIX))
         return self.get_response(request)
