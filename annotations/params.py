@@ -1,4 +1,4 @@
-"""Numbers and ids that arrive in URLs and query strings, validated in one place.
+"""Numbers, ids and timestamps that arrive in URLs and query strings, validated in one place.
 
 An id is a positive integer that fits a BigAutoField (`MAX_ID`): anything else ("abc", "1e30",
 "-2.41e+43", 20 digits) would reach the database, where SQLite raises OverflowError and
@@ -7,6 +7,9 @@ PostgreSQL a driver error, both a 500. Here:
 - `IdField` is the form field for an id (used by the API's filter sets and `parse_id`);
 - `parse_id` reads one optional id from a query dict and raises a 400 naming the parameter;
 - `id_or_none` is the pages' lenient reading: an id, or None for anything else ("²", "1e3");
+- `TimestampField` (the API's `updated_since` filters) and `in_utc` (the export's) refuse
+  times that exist only in their own offset: `9999-12-31T23:59:59-23:59` is past the last
+  datetime Python has in UTC, and converting it for the query raised OverflowError (a 500);
 - `IdConverter` is the URL converter `<id:pk>` (registered in `apps.py`): routes with an
   out-of-range id do not match (404).
 
@@ -15,8 +18,11 @@ NUL characters in query strings are refused for every route by `middleware.Query
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 
 MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField can hold
@@ -46,6 +52,30 @@ class IdField(forms.IntegerField):
             if len(value) > 20:
                 raise DjangoValidationError(self.error_messages["max_value"], code="max_value")
         return super().to_python(value)
+
+
+OUT_OF_RANGE = "is outside the range of dates this server can compare (years 1 to 9999 in UTC)"
+
+
+def in_utc(value: dt.datetime) -> dt.datetime:
+    """Return the aware `value` in UTC; ValueError if that falls outside years 1-9999."""
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+
+
+class TimestampField(IsoDateTimeField):
+    """An ISO 8601 timestamp that exists in UTC too (the database compares in UTC)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None or parsed.tzinfo is None:
+            return parsed
+        try:
+            return in_utc(parsed)
+        except ValueError:
+            raise DjangoValidationError(f"{value} {OUT_OF_RANGE}.", code="invalid") from None
 
 
 def parse_id(params, name: str) -> int | None:

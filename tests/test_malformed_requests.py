@@ -184,6 +184,38 @@ def test_a_valid_id_filter_still_filters(desk, editor, listing, name):
     assert other.json()["results"] == []
 
 
+EDGE_TIMES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"]
+
+
+@pytest.mark.parametrize("when", EDGE_TIMES)
+@pytest.mark.parametrize("listing", ["verdicts", "claims", "sources", "articles"])
+def test_a_time_that_does_not_exist_in_utc_is_a_400_naming_updated_since(
+    desk, editor, listing, when
+):
+    """Found while fuzzing: converting these to UTC for the query raised OverflowError."""
+    response = as_user(editor).get(f"/api/v1/projects/newsdesk/{listing}/", {"updated_since": when})
+    assert_400(response, "updated_since", "outside the range of dates")
+
+
+@pytest.mark.parametrize("when", EDGE_TIMES)
+def test_the_export_refuses_a_time_that_does_not_exist_in_utc(desk, editor, when):
+    response = as_user(editor).get(
+        "/api/v1/projects/newsdesk/export/", {"updated_since": when, "status": "all"}
+    )
+    assert_400(response, "updated_since", "outside the range of dates")
+
+
+def test_updated_since_with_an_offset_still_filters(desk, editor):
+    response = as_user(editor).get(
+        "/api/v1/projects/newsdesk/verdicts/", {"updated_since": "2000-01-01T00:00:00+05:00"}
+    )
+    assert response.status_code == 200 and len(response.json()["results"]) == 2
+    later = as_user(editor).get(
+        "/api/v1/projects/newsdesk/verdicts/", {"updated_since": "9999-12-31T00:00:00+05:00"}
+    )
+    assert later.status_code == 200 and later.json()["results"] == []
+
+
 def test_every_number_filter_is_a_bounded_id_filter():
     """Ids are validated in one place: no filter set may use a bare NumberFilter."""
     sets = [
@@ -196,6 +228,8 @@ def test_every_number_filter_is_a_bounded_id_filter():
         for name, declared in filterset.base_filters.items():
             if isinstance(declared, django_filters.NumberFilter):
                 assert isinstance(declared, filters.IdFilter), (filterset.__name__, name)
+            if isinstance(declared, django_filters.IsoDateTimeFilter):
+                assert isinstance(declared, filters.TimestampFilter), (filterset.__name__, name)
 
 
 @pytest.mark.parametrize(

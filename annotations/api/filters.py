@@ -2,7 +2,8 @@
 
 Every id parameter is an `IdFilter` (a positive 64-bit integer, validated by `params.IdField`),
 so "abc", "1e30" or "-2.41e+43" is a 400 naming the parameter instead of an overflow in the
-database driver (a 500). `test_every_number_filter_is_bounded` holds every filter set to this.
+database driver (a 500); every time parameter is a `TimestampFilter` (one that exists in UTC).
+`test_every_number_filter_is_a_bounded_id_filter` holds every filter set to this.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import django_filters
 from django.db.models import Q
 
 from ..models import Article, Claim, Source, Verdict
-from ..params import IdField
+from ..params import IdField, TimestampField
 from ..workflow import Status
 
 
@@ -21,8 +22,14 @@ class IdFilter(django_filters.NumberFilter):
     field_class = IdField
 
 
+class TimestampFilter(django_filters.IsoDateTimeFilter):
+    """Filter on an ISO 8601 time that also exists in UTC."""
+
+    field_class = TimestampField
+
+
 class UpdatedSinceMixin(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = TimestampFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label="Only rows changed at or after this ISO 8601 time (e.g. 2026-01-31T00:00:00Z).",
