@@ -77,6 +77,7 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
         "DJANGO_DEBUG": "1",  # loaddemo refuses to run without DEBUG
         "FACTCHECK_API_RATE": "100000/min",
         "FACTCHECK_API_ANON_RATE": "100000/min",
+        "FACTCHECK_CACHE_DIR": str(tmp_path / "cache"),
     }
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "loaddemo")

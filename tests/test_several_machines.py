@@ -346,3 +346,33 @@ def test_the_replica_router_sends_api_reads_to_the_replica_and_writes_to_the_pri
     assert api_post["status"] == 201 and "INSERT" in api_post["primary"]
     assert api_post["replica"] == []
     assert page["status"] == 200 and "SELECT" in page["primary"] and page["replica"] == []
+
+
+# --- The throttle's window ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_api_rate_window_refuses_past_the_limit_and_reopens_after_its_period(
+    reviewer, settings
+):
+    """2/s: two requests pass, the third is 429 with Retry-After, and a second later the
+    window has reopened (the counter expired with it, incr() did not extend it)."""
+    import time
+
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    from annotations import tokens
+
+    settings.FACTCHECK_API_RATES = {"user": "2/s", "anon": "1/min"}
+    cache.clear()
+    _, key = tokens.create_token(user=reviewer, name="window")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    codes = [client.get("/api/v1/projects/").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    refused = client.get("/api/v1/projects/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) <= 1
+    time.sleep(1.1)
+    assert client.get("/api/v1/projects/").status_code == 200
+    cache.clear()

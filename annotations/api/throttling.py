@@ -9,7 +9,7 @@ timestamps that each request reads and writes back, so parallel requests overwri
 entries and more get through than the rate allows. Here a window opens with a caller's first
 request and lasts the rate's period; each request adds one to the window's counter with the
 cache's atomic `incr` (Redis INCR; `cache.FileCache` under a file lock) and is refused once the
-counter passes the limit.
+counter passes the limit. Two cache entries per caller, both expiring with the window.
 """
 
 from __future__ import annotations
@@ -38,15 +38,16 @@ class TokenRateThrottle(SimpleRateThrottle):
             return True
         key = self.get_cache_key(request, view)
         now = time.time()
-        cache.add(f"{key}:start", now, self.duration)  # the first request opens the window
-        start = cache.get(f"{key}:start", now)
-        counter = f"{key}:{start:.6f}"
-        cache.add(counter, 0, self.duration)
+        # The first request of a window creates both entries, expiring when the window ends;
+        # incr() keeps the expiry (Redis INCR; FileCache.incr), so the count restarts after it.
+        cache.add(f"{key}:start", now, self.duration)
+        cache.add(f"{key}:count", 0, self.duration)
         try:
-            count = cache.incr(counter)
-        except ValueError:  # the window expired between add() and incr()
-            cache.set(counter, 1, self.duration)
+            count = cache.incr(f"{key}:count")
+        except ValueError:  # the window ended between add() and incr()
+            cache.set(f"{key}:count", 1, self.duration)
             count = 1
+        start = cache.get(f"{key}:start", now)
         self._wait = max(0.0, start + self.duration - now)
         return count <= self.num_requests
 
