@@ -333,3 +333,41 @@ def test_the_json_export_matches_the_schema_it_documents(desk, editor):
     body = json.loads(b"".join(response.streaming_content))
     jsonschema.validate(body, documented["content"]["application/json"]["schema"])
     assert set(documented["content"]) >= {"application/json", "text/csv"}
+
+
+# --- Found by schemathesis's conformance check (git log 819a4a8) --------------------------------
+
+
+@pytest.fixture
+def openapi(editor):
+    return (
+        as_user(editor)
+        .get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        .json()
+    )
+
+
+def response_schema(openapi, path: str) -> dict:
+    ref = openapi["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    name = ref["schema"]["$ref"].rsplit("/", 1)[1]
+    return openapi["components"]["schemas"][name]
+
+
+def test_cursor_pages_and_numbered_pages_are_distinct_components(openapi):
+    """One shared component described both page shapes, so one of them was always wrong."""
+    cursor = response_schema(openapi, "/api/v1/projects/{slug}/verdicts/")
+    numbered = response_schema(openapi, "/api/v1/claims/{id}/verdicts/")
+    assert "count" not in cursor["properties"]
+    assert "count" in numbered["properties"]
+    assert {"next", "previous", "results"} <= set(cursor["properties"])
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [("ClaimWithVerdicts", "created_by"), ("Source", "added_by"), ("Verdict", "approved_by"),
+     ("Event", "actor")],
+)  # fmt: skip
+def test_usernames_of_optional_users_are_documented_as_nullable(openapi, component, field):
+    """A claim whose author was deleted, or a verdict not yet approved, answers null there."""
+    schemas = openapi["components"]["schemas"]
+    assert schemas[component]["properties"][field].get("nullable") is True
