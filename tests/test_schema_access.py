@@ -50,3 +50,17 @@ def test_token_holders_read_the_schema_and_the_docs(client, reviewer):
     assert schema.status_code == 200
     assert schema.json()["info"]["title"] == "factcheck API"
     assert client.get(DOCS, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_path_ids_are_documented_as_64_bit_integers(reviewer):
+    """The <id:pk> converter would otherwise be documented as a string with a pattern."""
+    client = Client()
+    client.force_login(reviewer)
+    schema = client.get(SCHEMA, HTTP_ACCEPT=OPENAPI).json()
+    (parameter,) = schema["paths"]["/api/v1/claims/{id}/"]["get"]["parameters"]
+    assert parameter["schema"] == {
+        "type": "integer",
+        "format": "int64",
+        "minimum": 0,
+        "maximum": 2**63 - 1,
+    }
