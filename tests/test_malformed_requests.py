@@ -125,7 +125,9 @@ def test_a_malformed_cursor_is_a_400_naming_cursor(desk, editor, cursor, listing
     assert_400(response, "cursor", "Invalid cursor")
 
 
-@pytest.mark.parametrize("position", ["yesterday", "2026-13-45 00:00:00", HUGE])
+@pytest.mark.parametrize(
+    "position", ["yesterday", "2026-13-45 00:00:00", HUGE, "9999-12-31 23:59:59-23:59"]
+)
 def test_a_cursor_position_that_is_no_timestamp_is_a_400_when_ordered_by_time(
     desk, editor, position
 ):

@@ -7,13 +7,15 @@ a NUL made the database (or the ORM) fail with a 500. `IdCursorPagination` check
 against the ordering field before it is used and answers 400 naming `cursor`.
 """
 
+import datetime as dt
+
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
-from ..params import MAX_ID
+from ..params import MAX_ID, in_utc
 
 BAD_CURSOR = (
     "Invalid cursor: use the next or previous link of a page you were given, unchanged, or "
@@ -50,6 +52,8 @@ class IdCursorPagination(CursorPagination):
             if "\x00" in position or len(position) > 64:
                 raise DjangoValidationError("bad position")
             value = field.to_python(position)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                in_utc(value)  # ValueError past year 9999 in UTC, which the query would need
         except (DjangoValidationError, FieldDoesNotExist, ValueError, TypeError):
             raise ValidationError({"cursor": [BAD_CURSOR]}) from None
         if isinstance(field, models.IntegerField | models.AutoField) and not (
