@@ -8,7 +8,7 @@ rules, read from `settings.FACTCHECK_LOGIN_THROTTLE` at call time:
 - an address with `ADDRESS_FAILURES` failures (over any usernames) within the window is locked
   the same way, which stops one client from guessing across many accounts;
 - a successful sign-in deletes the username's failures; rows older than the window are pruned
-  whenever a failure is recorded.
+  whenever an attempt is recorded.
 
 Checking and recording are one atomic step (`reserve_attempt`): before a password is checked,
 the attempt is stored as a failure inside a transaction that holds a lock per username and per
