@@ -9,7 +9,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 
-.PHONY: demo test lint fmt install serve worker bench bench-adversarial clean
+FUZZ_EXAMPLES ?= 100
+
+.PHONY: demo test lint fmt install serve worker bench bench-adversarial fuzz clean
 
 $(PY):
 	@interp=""; \
@@ -73,6 +75,12 @@ bench: install
 
 bench-adversarial: install
 	$(PY) benchmarks/adversarial.py
+
+# A longer, randomised schemathesis run than CI's fixed-seed one (tests/test_schemathesis.py).
+# It prints the seed it drew: fix what it finds and add the case to tests/test_malformed_requests.py.
+fuzz: install
+	SCHEMATHESIS_SEED=random SCHEMATHESIS_MAX_EXAMPLES=$(FUZZ_EXAMPLES) SCHEMATHESIS_TIMEOUT=3600 \
+	  $(PY) -m pytest tests/test_schemathesis.py -s -q
 
 clean:
 	rm -rf $(VENV) db.sqlite3* staticfiles media

@@ -1,6 +1,7 @@
-"""App configuration: registers the system checks."""
+"""App configuration: registers the system checks and the `<id:...>` URL converter."""
 
 from django.apps import AppConfig
+from django.urls import register_converter
 
 
 class AnnotationsConfig(AppConfig):
@@ -10,3 +11,7 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the checks)
+        from .params import IdConverter
+
+        # Before any URLconf is loaded: routes use <id:pk> so a 20-digit id is a 404, not a 500.
+        register_converter(IdConverter, "id")

@@ -8,7 +8,15 @@ rules, read from `settings.FACTCHECK_LOGIN_THROTTLE` at call time:
 - an address with `ADDRESS_FAILURES` failures (over any usernames) within the window is locked
   the same way, which stops one client from guessing across many accounts;
 - a successful sign-in deletes the username's failures; rows older than the window are pruned
-  whenever a failure is recorded.
+  whenever an attempt is recorded.
+
+Checking and recording are one atomic step (`reserve_attempt`): before a password is checked,
+the attempt is stored as a failure inside a transaction that holds a lock per username and per
+address (PostgreSQL advisory locks; SQLite's IMMEDIATE transactions take the database's write
+lock when they begin), and only if the lock is not already reached. A correct password then
+clears the username's failures. A parallel burst of wrong passwords therefore evaluates at most
+`USERNAME_FAILURES` of them per window, and the right password is refused afterwards; checking
+first and recording after the (slow) password hash let 7-18 of 25 parallel guesses through.
 
 `ThrottlingModelBackend` enforces this for every caller of `django.contrib.auth.authenticate`
 (our sign-in page, the admin's, `Client.login`); `ThrottledLoginView` shows the user when to try
@@ -27,6 +35,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import LoginFailure
@@ -90,12 +99,43 @@ def locked_until(*, username: str | None, ip: str | None) -> dt.datetime | None:
     return max(ends, default=None)
 
 
-def record_failure(*, username: str | None, ip: str | None) -> None:
-    """Store one failed sign-in and prune failures older than the window."""
+def _lock_keys(*keys: str) -> None:
+    """Serialise attempts on the same keys until the transaction ends.
+
+    PostgreSQL: transaction-scoped advisory locks, taken in sorted order so two attempts never
+    wait on each other crosswise. SQLite needs none: our connections open transactions with
+    BEGIN IMMEDIATE (settings.py), which already holds the database's single write lock.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in sorted(set(keys)):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
+def reserve_attempt(*, username: str | None, ip: str | None) -> int | None:
+    """Record a sign-in attempt as a failure before its password is checked, unless locked.
+
+    Return the new `LoginFailure` row's id, or None (nothing recorded) if the username or the
+    address is locked. The check and the insert happen under one lock per username and address,
+    so parallel attempts cannot all see "not yet locked". The caller clears the failures when
+    the password turns out to be right (`clear_failures`).
+    """
+    name = normalise_username(username)
+    with transaction.atomic():
+        _lock_keys(f"login-user:{name}", *([f"login-ip:{ip}"] if ip else []))
+        if locked_until(username=name, ip=ip) is not None:
+            return None
+        failure = LoginFailure.objects.create(username=name, ip=ip)
+    prune_failures()
+    return failure.pk
+
+
+def prune_failures() -> None:
+    """Delete failures older than both the window and the lockout: they count for nothing."""
     rules = throttle_settings()
     horizon = max(rules["WINDOW_SECONDS"], rules["LOCKOUT_SECONDS"])
     LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(seconds=horizon)).delete()
-    LoginFailure.objects.create(username=normalise_username(username), ip=ip)
 
 
 def clear_failures(*, username: str | None) -> None:
@@ -114,20 +154,22 @@ def lockout_message(until: dt.datetime) -> str:
 
 
 class ThrottlingModelBackend(ModelBackend):
-    """ModelBackend that refuses locked usernames/addresses and records failed attempts."""
+    """ModelBackend that refuses locked usernames/addresses and records failed attempts.
+
+    Every attempt is recorded as a failure before the password is checked (atomically with the
+    lock check, see `reserve_attempt`) and forgiven if the password is right.
+    """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None:
             username = kwargs.get(self._username_field())
         ip = client_address(request)
-        if locked_until(username=username, ip=ip) is not None:
+        if reserve_attempt(username=username, ip=ip) is None:
             # PermissionDenied stops authenticate() from trying other backends.
             raise PermissionDenied("Sign-in locked after repeated failures.")
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            record_failure(username=username, ip=ip)
-        else:
-            clear_failures(username=username)
+        if user is not None:
+            clear_failures(username=username)  # including the attempt reserved above
         return user
 
     @staticmethod

@@ -1,4 +1,5 @@
-"""Request middleware of our own: refuse oversized request bodies with 413 and the limit.
+"""Request middleware of our own: refuse oversized request bodies with 413 and the limit,
+and query strings with NUL characters with 400; mark API reads for the read replica.
 
 Django answers a body above `DATA_UPLOAD_MAX_MEMORY_SIZE` with `RequestDataTooBig`, which its
 handler turns into a bare 400 (or, raised inside another middleware, into whatever that
@@ -8,6 +9,10 @@ before anything reads the body and answers 413 with the limit in the message: JS
 elsewhere. The same limit also bounds multipart uploads as a whole, so nothing streams an
 unbounded body to disk. A `RequestDataTooBig` that still reaches a view (a view that reads a
 body without a Content-Length check, e.g. a limit lowered at run time) gets the same answer.
+
+`QueryStringMiddleware` refuses a query string carrying a NUL character (`%00`) with 400:
+PostgreSQL cannot store or compare text containing NUL, so any filter or search that passed one
+on failed with a 500. One check here covers every page and API parameter.
 
 Nothing here touches the domain; put the business limits (article size, claims per article)
 in `services`.
@@ -93,3 +98,43 @@ class RequestSizeLimitMiddleware:
                 message=f"The request has more than the limit of {limit} form fields.",
             )
         return None
+
+
+class QueryStringMiddleware:
+    """Answer 400 to a query string whose names or values contain NUL, naming the parameter."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.META.get(
+            "QUERY_STRING", ""
+        ):
+            for name, values in request.GET.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    shown = name.replace("\x00", "%00")[:40]
+                    return _error_response(
+                        request,
+                        status=400,
+                        title="Invalid query parameter",
+                        message=(
+                            f"The query parameter {shown!r} contains a NUL character (%00), "
+                            "which no search or filter accepts; remove it."
+                        ),
+                    )
+        return self.get_response(request)
+
+
+class ReplicaReadsMiddleware:
+    """Mark API GET/HEAD requests as replica reads (see routers.py); every other request reads
+    the primary. Set at the start of every request, never reset at its end: a streamed
+    response's body is produced after this returns, in the same thread."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .routers import read_from_replica
+
+        read_from_replica(request.method in ("GET", "HEAD") and request.path.startswith(API_PREFIX))
+        return self.get_response(request)

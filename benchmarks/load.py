@@ -1,7 +1,7 @@
 """Load test: simulated reviewers and editors write through the JSON API of a gunicorn server.
 
     .venv/bin/python benchmarks/load.py [--seconds 20] [--workers 8] [--reviewers 6]
-        [--editors 2] [--gunicorn-workers 4]
+        [--editors 2] [--gunicorn-workers 4] [--servers 1] [--redis-url redis://...]
         [--database-url postgres://postgres@127.0.0.1:5432/fc_load]
 
 Starts the app under gunicorn on a free loopback port with production settings (DEBUG off) on
@@ -11,7 +11,12 @@ editor accounts with API tokens, then for a bounded time runs `--workers` thread
 threads mark a claim, attach a source, draft a verdict and submit it; editor threads take
 verdicts from the queue and approve them with `If-Match`. It prints throughput, p50/p99 latency
 per request kind and the errors, and then checks the database: every write the API confirmed
-is there, nothing else is, and nothing is duplicated. Exit status 1 if any check fails or any
+is there, nothing else is, and nothing is duplicated.
+
+`--servers N` starts N gunicorn servers on N ports over the same database, as N machines behind
+a load balancer would be (with `--redis-url`, sharing one Redis cache); every thread sends each
+request to the next server in turn, so a claim marked on one is sourced, drafted, submitted and
+approved through the others. Exit status 1 if any check fails or any
 request got a 5xx or no answer. Figures go in the README, never in a test assertion.
 """
 
@@ -101,11 +106,14 @@ class Api:
     """A minimal JSON client for one thread; a fresh connection per request (gunicorn's sync
     workers close it anyway)."""
 
-    def __init__(self, port: int, key: str, stats: Stats):
-        self.port, self.key, self.stats = port, key, stats
+    def __init__(self, ports: list[int], key: str, stats: Stats):
+        self.ports, self.key, self.stats = ports, key, stats
+        self.calls = 0
 
     def call(self, kind: str, method: str, path: str, body=None, headers=None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        port = self.ports[self.calls % len(self.ports)]  # round-robin, like a load balancer
+        self.calls += 1
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         payload = json.dumps(body).encode() if body is not None else None
         all_headers = {"Authorization": f"Token {self.key}", "Accept": "application/json"}
         if payload is not None:
@@ -240,7 +248,9 @@ def main() -> int:
     parser.add_argument("--reviewers", type=int, default=6, help="reviewer accounts")
     parser.add_argument("--editors", type=int, default=2, help="editor accounts")
     parser.add_argument("--editor-share", type=float, default=0.25, help="share of editor threads")
-    parser.add_argument("--gunicorn-workers", type=int, default=4)
+    parser.add_argument("--gunicorn-workers", type=int, default=4, help="per server")
+    parser.add_argument("--servers", type=int, default=1, help="gunicorn servers, one database")
+    parser.add_argument("--redis-url", help="shared cache for all servers (REDIS_URL)")
     parser.add_argument("--database-url", help="postgres://.../NAME (created and dropped)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -267,8 +277,11 @@ def main() -> int:
         FACTCHECK_API_RATE="1000000/min",
         DJANGO_LOG_LEVEL="ERROR",
         DATABASE_CONN_MAX_AGE="60",  # persistent connections, as the README recommends
+        FACTCHECK_CACHE_DIR=str(folder / "cache"),
     )
-    server = None
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    servers: list[subprocess.Popen] = []
     try:
         started = time.perf_counter()
         manage(env, "migrate", "--noinput")
@@ -282,42 +295,48 @@ def main() -> int:
             SETUP % {"reviewers": args.reviewers, "editors": args.editors},
             marker="SETUP",
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(PYTHON).with_name("gunicorn")),
-                "factcheck.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.gunicorn_workers),
-                "--preload",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        ports = [free_port() for _ in range(args.servers)]
+        for port in ports:
+            servers.append(
+                subprocess.Popen(
+                    [
+                        str(Path(PYTHON).with_name("gunicorn")),
+                        "factcheck.wsgi",
+                        "--bind",
+                        f"127.0.0.1:{port}",
+                        "--workers",
+                        str(args.gunicorn_workers),
+                        "--preload",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit("gunicorn did not start")
-                time.sleep(0.1)
+        for port, server in zip(ports, servers, strict=True):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        sys.exit("gunicorn did not start")
+                    time.sleep(0.1)
         warm = Api(
-            port,
+            ports,
             setup["editors"][0]["key"] if args.editors else setup["reviewers"][0]["key"],
             Stats(),
         )
-        for _ in range(args.gunicorn_workers * 3):  # every worker has answered once
+        for _ in range(args.gunicorn_workers * 3 * len(ports)):  # every worker has answered once
             warm.call("warm-up", "GET", "/api/v1/projects/demo/")
         print(
             f"Set up in {time.perf_counter() - started:.1f}s: {database_url.split('://')[0]}, "
             f"{len(setup['articles'])} articles, {args.reviewers} reviewers, "
-            f"{args.editors} editors, gunicorn {args.gunicorn_workers} workers on :{port}"
+            f"{args.editors} editors, {len(ports)} server(s) of {args.gunicorn_workers} gunicorn "
+            f"workers on :{', :'.join(map(str, ports))}"
+            f"{', one Redis cache' if args.redis_url else ''}"
         )
 
         stats, stop = Stats(), threading.Event()
@@ -328,11 +347,11 @@ def main() -> int:
             if index < editor_threads:
                 account = setup["editors"][index % args.editors]
                 target = editor_loop
-                targs = (Api(port, account["key"], stats), stop, rng)
+                targs = (Api(ports, account["key"], stats), stop, rng)
             else:
                 account = setup["reviewers"][index % args.reviewers]
                 target = reviewer_loop
-                targs = (Api(port, account["key"], stats), setup["articles"], stop, rng)
+                targs = (Api(ports, account["key"], stats), setup["articles"], stop, rng)
             threads.append(threading.Thread(target=target, args=targs, daemon=True))
         began = time.perf_counter()
         for thread in threads:
@@ -348,8 +367,9 @@ def main() -> int:
         ok = verify(stats, found)
         return 0 if ok and not stats.errors else 1
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(timeout=30)
         if postgres:
             name = urlsplit(postgres).path.lstrip("/")

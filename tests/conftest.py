@@ -4,6 +4,7 @@ launcher for the browser tests."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,10 @@ def pytest_configure(config):
 
     # Password hashing dominates the suite's run time otherwise; the hasher is not under test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The file cache's directory is per checkout: a server running from this checkout (make
+    # demo, make fuzz) would otherwise share throttle counters with the suite's same token ids.
+    if settings.CACHES["default"]["BACKEND"] == "annotations.cache.FileCache":
+        settings.CACHES["default"]["LOCATION"] = tempfile.mkdtemp(prefix="factcheck-cache-")
 
 
 @pytest.fixture

@@ -4,8 +4,11 @@ message saying when to try again; success clears the username; old rows are prun
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +17,7 @@ from annotations.auth import client_address, locked_until
 from annotations.models import LoginFailure
 
 PASSWORD = "correct horse battery staple"
+PARALLEL = 25
 
 
 def sign_in(client: Client, username: str, password: str, *, ip: str = "203.0.113.7", **extra):
@@ -140,3 +144,31 @@ def test_client_address_trusts_only_the_configured_proxies(
     }
     request = rf.get("/", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_address(request) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_burst_of_wrong_passwords_cannot_exceed_the_limit(reviewer):
+    """25 wrong passwords at once: checking and recording are one atomic step, so at most the
+    limit (5) are evaluated and recorded, and the right password is refused afterwards."""
+    barrier = threading.Barrier(PARALLEL)
+
+    def attempt(index: int) -> int:
+        try:
+            client = Client()
+            barrier.wait(timeout=30)
+            return sign_in(
+                client, "rev", f"wrong {index}", ip=f"198.51.100.{index + 1}"
+            ).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        codes = list(pool.map(attempt, range(PARALLEL)))
+
+    assert set(codes) <= {200, 429}, codes
+    assert LoginFailure.objects.filter(username="rev").count() == 5
+    # At most four say "wrong password": once five are recorded, every answer says "locked".
+    assert codes.count(429) >= PARALLEL - 4, codes
+    response = sign_in(Client(), "rev", PASSWORD, ip="192.0.2.200")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()

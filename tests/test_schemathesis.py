@@ -4,8 +4,14 @@ OpenAPI schema and fails on any 5xx or any response that does not match the sche
 The server is gunicorn (as in production, DEBUG off) on a free loopback port over a temporary
 SQLite file holding the demo data; the client authenticates with a demo editor's token.
 Phases: coverage (boundary values), fuzzing (20 examples per operation) and stateful (chains
-of calls through the schema's links); about 2,500 cases in under a minute on 2 cores.
+of calls through the schema's links); about 2,600 cases in under two minutes on 2 cores.
 SCHEMATHESIS_PHASES overrides them (e.g. "fuzzing" for a quick run).
+
+CI's run is reproducible: a fixed seed, deterministic generation and one worker (two workers
+interleave the stateful phase's calls differently from run to run, so a fixed seed alone still
+let one run in three find `?article=-2.41e+43` on an unchanged main). `make fuzz` is the
+randomised, longer run (SCHEMATHESIS_SEED=random, more examples, two workers): what it finds
+becomes a fix and an explicit regression test (tests/test_malformed_requests.py).
 """
 
 from __future__ import annotations
@@ -71,6 +77,7 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
         "DJANGO_DEBUG": "1",  # loaddemo refuses to run without DEBUG
         "FACTCHECK_API_RATE": "100000/min",
         "FACTCHECK_API_ANON_RATE": "100000/min",
+        "FACTCHECK_CACHE_DIR": str(tmp_path / "cache"),
     }
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "loaddemo")
@@ -96,6 +103,13 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
     try:
         wait_until_up(f"{base}/api/v1/projects/", key, server, time.monotonic() + 30)
         phases = os.environ.get("SCHEMATHESIS_PHASES", "coverage,fuzzing,stateful")
+        seed = os.environ.get("SCHEMATHESIS_SEED", "1")
+        examples = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20")
+        if seed == "random":
+            # schemathesis prints the seed it drew; no example database: each run is fresh.
+            generation = ["--workers", "2", "--generation-database", "none"]
+        else:
+            generation = ["--seed", seed, "--generation-deterministic", "--workers", "1"]
         run = subprocess.run(
             [
                 str(BIN / "st"),
@@ -106,13 +120,8 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
                 "--phases",
                 phases,
                 "--max-examples",
-                "20",
-                "--workers",
-                "2",
-                "--seed",
-                "1",
-                "--generation-database",
-                "none",
+                examples,
+                *generation,
                 "--no-color",
                 "-H",
                 f"Authorization: Token {key}",
@@ -120,7 +129,7 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
             cwd=tmp_path,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=int(os.environ.get("SCHEMATHESIS_TIMEOUT", "600")),
             check=False,
         )
     finally:
@@ -131,10 +140,13 @@ def test_api_conforms_to_its_schema_and_never_answers_5xx(tmp_path):
             server.kill()
             server.wait()
         log.close()
-    summary = run.stdout[-6000:]
+    drawn = re.search(r"[Ss]eed[:=]?\s+(\d+)", run.stdout)
+    if seed == "random" and drawn:
+        seed = f"random: {drawn.group(1)}, replay with SCHEMATHESIS_SEED={drawn.group(1)}"
+    summary = f"(seed {seed})\n{run.stdout[-6000:]}"
     assert run.returncode == 0, f"schemathesis found problems:\n{summary}\n{run.stderr[-2000:]}"
     counts = re.search(r"(\d+) generated, (\d+) passed", run.stdout)
     assert counts, summary
     generated, passed = map(int, counts.groups())
-    print(f"schemathesis ({phases}): {generated} cases generated, {passed} passed")
+    print(f"schemathesis ({phases}, seed {seed}): {generated} cases generated, {passed} passed")
     assert passed == generated >= 27 * 10, summary  # every operation exercised, none failed

@@ -1,4 +1,10 @@
-"""django-filter filter sets for the read API: what researchers slice the corpus by."""
+"""django-filter filter sets for the read API: what researchers slice the corpus by.
+
+Every id parameter is an `IdFilter` (a positive 64-bit integer, validated by `params.IdField`),
+so "abc", "1e30" or "-2.41e+43" is a 400 naming the parameter instead of an overflow in the
+database driver (a 500); every time parameter is a `TimestampFilter` (one that exists in UTC).
+`test_every_number_filter_is_a_bounded_id_filter` holds every filter set to this.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,24 @@ import django_filters
 from django.db.models import Q
 
 from ..models import Article, Claim, Source, Verdict
+from ..params import IdField, TimestampField
 from ..workflow import Status
 
 
+class IdFilter(django_filters.NumberFilter):
+    """Filter on an id: digits only, 1 to 2**63 - 1."""
+
+    field_class = IdField
+
+
+class TimestampFilter(django_filters.IsoDateTimeFilter):
+    """Filter on an ISO 8601 time that also exists in UTC."""
+
+    field_class = TimestampField
+
+
 class UpdatedSinceMixin(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = TimestampFilter(
         field_name="updated_at",
         lookup_expr="gte",
         label="Only rows changed at or after this ISO 8601 time (e.g. 2026-01-31T00:00:00Z).",
@@ -31,7 +50,7 @@ class ArticleFilter(UpdatedSinceMixin):
 
 
 class ClaimFilter(UpdatedSinceMixin):
-    article = django_filters.NumberFilter(field_name="article_id")
+    article = IdFilter(field_name="article_id")
     has_approved_verdict = django_filters.BooleanFilter(method="approved")
 
     class Meta:
@@ -44,8 +63,8 @@ class ClaimFilter(UpdatedSinceMixin):
 
 
 class SourceFilter(UpdatedSinceMixin):
-    claim = django_filters.NumberFilter(field_name="claim_id")
-    article = django_filters.NumberFilter(field_name="claim__article_id")
+    claim = IdFilter(field_name="claim_id")
+    article = IdFilter(field_name="claim__article_id")
 
     class Meta:
         model = Source
@@ -56,8 +75,8 @@ class VerdictFilter(UpdatedSinceMixin):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     rating = django_filters.CharFilter(field_name="rating__slug")
     reviewer = django_filters.CharFilter(field_name="reviewer__username")
-    article = django_filters.NumberFilter(field_name="claim__article_id")
-    claim = django_filters.NumberFilter(field_name="claim_id")
+    article = IdFilter(field_name="claim__article_id")
+    claim = IdFilter(field_name="claim_id")
 
     class Meta:
         model = Verdict

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from .. import selectors, services
 from ..models import Article, Claim, Event, Project, Source, User, Verdict
+from ..params import parse_id
 from . import serializers as s
 from .filters import ArticleFilter, ClaimFilter, SourceFilter, VerdictFilter
 from .pagination import IdCursorPagination, SmallPagination
@@ -254,10 +255,7 @@ class ProjectQueueApi(generics.ListAPIView):
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
         params = self.request.query_params
-        try:
-            article = int(params["article"]) if params.get("article") else None
-        except ValueError:
-            raise ParseError("article must be an article id (an integer).") from None
+        article = parse_id(params, "article")
         reviewer = None
         if params.get("reviewer"):
             reviewer = (

@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from ..exceptions import ValidationFailed
 from ..models import Project
+from ..params import in_utc
 from . import claimreview, csv_export, fever, native, web_annotation
 from .common import ExportContext, Row, iso
 from .rows import DEFAULT_CHUNK, STATUSES, export_counts, export_rows, project_info
@@ -96,7 +97,10 @@ def parse_timestamp(value: str) -> dt.datetime:
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
+    try:
+        return in_utc(parsed)  # the database compares in UTC; 9999-12-31T23:59-23:00 has none
+    except ValueError as exc:
+        raise ValidationFailed(f"updated_since {value!r} {exc}.", field="updated_since") from None
 
 
 def parse_options(

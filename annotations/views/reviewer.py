@@ -28,6 +28,7 @@ from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
 from ..models import Article, Claim, Project, RatingLabel, Verdict
+from ..params import id_or_none
 from ..segments import build_segments, render_segments
 from ..workflow import FREEZES_CLAIM, Status
 
@@ -205,8 +206,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
     labels = list(project.rating_scale.labels.all())
     selected = None
     if claim_id is None:
-        raw = request.GET.get("claim", "")
-        claim_id = int(raw) if raw.isdigit() else None
+        claim_id = id_or_none(request.GET.get("claim"))  # "²".isdigit() but int("²") fails
     if claim_id is not None:
         selected = next((c for c in claims if c.pk == claim_id), None)
     segments = build_segments(article.text, sentences, claims, states)
