@@ -220,6 +220,12 @@ FACTCHECK = {
     # Days an export file prepared by a job is kept before it is deleted.
     "EXPORT_FILE_DAYS": env_int("FACTCHECK_EXPORT_FILE_DAYS", 7),
 }
+# Host names (exactly as written in URLs, comma-separated) that URL import may fetch although
+# they resolve to non-public addresses: an intranet's news server, or a test's local server.
+# Empty by default: only public addresses are fetched (annotations/fetch.py).
+FACTCHECK_FETCH_ALLOW_HOSTS = [
+    h.strip() for h in os.environ.get("FACTCHECK_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
+]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
