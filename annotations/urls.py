@@ -11,6 +11,8 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
     path("projects/<slug:slug>/articles/new/", views.article_add, name="article_add"),
+    path("projects/<slug:slug>/imports/new/", views.import_new, name="import_new"),
+    path("projects/<slug:slug>/jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("articles/<int:pk>/", views.article_annotate, name="article_annotate"),
     path(
         "articles/<int:pk>/sentences/<int:index>/claim/",

@@ -43,6 +43,11 @@ urlpatterns = [
         job_views.ProjectExportJobsApi.as_view(),
         name="api-project-exports",
     ),
+    path(
+        "projects/<slug:slug>/imports/",
+        job_views.ProjectImportJobsApi.as_view(),
+        name="api-project-imports",
+    ),
     path("jobs/<int:pk>/", job_views.JobDetailApi.as_view(), name="api-job"),
     path("jobs/<int:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),

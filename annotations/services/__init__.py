@@ -11,7 +11,7 @@ of `exceptions.py`, which the pages and the API turn into messages and status co
 only package that assigns a verdict's status.
 """
 
-from .articles import import_article
+from .articles import Provenance, import_article, import_page, import_url
 from .claims import (
     attach_source,
     delete_claim,
@@ -33,6 +33,7 @@ from .review import approve_verdict, return_verdict, submit_verdict, withdraw_ve
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
+    "Provenance",
     "add_member",
     "approve_verdict",
     "attach_source",
@@ -42,6 +43,8 @@ __all__ = [
     "draft_verdict",
     "ensure_default_scale",
     "import_article",
+    "import_page",
+    "import_url",
     "mark_claim",
     "record_event",
     "remove_member",

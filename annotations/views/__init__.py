@@ -13,6 +13,7 @@ from .editorial import (
     verdict_submit,
     verdict_withdraw,
 )
+from .imports import import_new, job_detail
 from .reviewer import (
     article_add,
     article_annotate,
@@ -32,6 +33,8 @@ __all__ = [
     "claim_history",
     "claim_update",
     "dashboard",
+    "import_new",
+    "job_detail",
     "project_detail",
     "rating_styles",
     "review_queue",

@@ -27,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services, text
+from .. import permissions, selectors, services, tasks, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
@@ -105,6 +105,27 @@ def article_add(request, slug):
     form = ArticleForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data.get("fetch_url") or data.get("page"):
+            # Fetching and extracting a page can take many seconds: a worker does it, and the
+            # job's page shows the outcome (and links the article) when it is done.
+            try:
+                job = tasks.start_import_job(
+                    project=project,
+                    user=request.user,
+                    urls=[data["fetch_url"]] if data.get("fetch_url") else None,
+                    upload=data.get("page"),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, "Import queued; this page shows its progress.")
+                return redirect("job_detail", slug=project.slug, pk=job.pk)
+            return render(
+                request,
+                "annotations/article_add.html",
+                {"project": project, "form": form},
+                status=400,
+            )
         try:
             record = _record_from(form)
             article = services.import_article(
