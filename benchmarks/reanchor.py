@@ -24,6 +24,7 @@ test assertion.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import sys
@@ -185,10 +186,8 @@ def edit(
         if rng.random() < 0.5:
             claim = rng.choice(claims)
             offset = claim.start + rng.randrange(len(claim.quote))
-            try:
+            with contextlib.suppress(ValueError):  # unless that character was deleted already
                 pos = origin.index(offset)
-            except ValueError:  # that character was deleted already
-                pass
         if kind == "insert":
             new = list(" " + " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 3))))
             chars[pos:pos] = new
