@@ -254,9 +254,10 @@ def _import_one(job: Job, index: int, label: str, run) -> None:
     """Run one item; record "imported" in the article's own transaction, or why not."""
 
     def mark_imported(article) -> None:
+        # A fresh article is version 1; a page seen before whose text changed got a new version.
+        outcome = "imported" if article.version == 1 else "new version"
         _record_outcome(
-            job.pk,
-            {"item": index, "label": label, "outcome": "imported", "article": article.pk},
+            job.pk, {"item": index, "label": label, "outcome": outcome, "article": article.pk}
         )
 
     try:
@@ -284,6 +285,7 @@ def _record_outcome(job_id: int, outcome: dict) -> None:
 
 def _outcome_counts(job_id: int) -> dict:
     counts = {"imported": 0, "duplicate": 0, "failed": 0}
+    # "new version" appears only when a job met pages it had imported before.
     for outcome in Job.objects.get(pk=job_id).outcomes:
         counts[outcome["outcome"]] = counts.get(outcome["outcome"], 0) + 1
     return counts

@@ -31,12 +31,16 @@ from .projects import (
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
+from .versions import VersionResult, add_article_version, clear_article_changed, reattach_claim
 
 __all__ = [
     "Provenance",
+    "VersionResult",
+    "add_article_version",
     "add_member",
     "approve_verdict",
     "attach_source",
+    "clear_article_changed",
     "correct_verdict",
     "create_project",
     "delete_claim",
@@ -46,6 +50,7 @@ __all__ = [
     "import_page",
     "import_url",
     "mark_claim",
+    "reattach_claim",
     "record_event",
     "remove_member",
     "remove_source",

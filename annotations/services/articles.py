@@ -34,6 +34,28 @@ class Provenance:
         }
 
 
+def canonical_article_text(*, text_body: str | None, html: str | None) -> str:
+    """Return the canonical text of an article given as text or HTML (exactly one), within
+    the configured size; raise ValidationFailed or TooLarge saying what is wrong."""
+    if (text_body is None) == (html is None):
+        raise ValidationFailed("Give the article as text or as html (exactly one).", field="text")
+    raw = text_body if text_body is not None else html
+    max_chars = limits.configured("MAX_ARTICLE_CHARS")
+    if len(raw) > max_chars * 4:
+        raise TooLarge(f"The article is larger than the limit of {max_chars} characters.")
+    if html is not None:
+        canonical = text.canonical_text(sanitize.clean_article_html(html), is_html=True)
+    else:
+        canonical = text.canonical_text(raw)
+    if not canonical.strip():
+        raise ValidationFailed("The article has no text.", field="text")
+    if len(canonical) > max_chars:
+        raise TooLarge(
+            f"The article has {len(canonical)} characters; the limit is {max_chars}.", field="text"
+        )
+    return canonical
+
+
 def import_article(
     *,
     project: Project,
@@ -63,22 +85,7 @@ def import_article(
     """
     if creator is not None and not permissions.can_annotate(creator, project):
         raise NotPermitted("Only reviewers, editors and admins can add articles.")
-    if (text_body is None) == (html is None):
-        raise ValidationFailed("Give the article as text or as html (exactly one).", field="text")
-    raw = text_body if text_body is not None else html
-    max_chars = limits.configured("MAX_ARTICLE_CHARS")
-    if len(raw) > max_chars * 4:
-        raise TooLarge(f"The article is larger than the limit of {max_chars} characters.")
-    if html is not None:
-        canonical = text.canonical_text(sanitize.clean_article_html(html), is_html=True)
-    else:
-        canonical = text.canonical_text(raw)
-    if not canonical.strip():
-        raise ValidationFailed("The article has no text.", field="text")
-    if len(canonical) > max_chars:
-        raise TooLarge(
-            f"The article has {len(canonical)} characters; the limit is {max_chars}.", field="text"
-        )
+    canonical = canonical_article_text(text_body=text_body, html=html)
     title = model_plain(Article, "title", title)
     if not title:
         raise ValidationFailed("The article needs a title.", field="title")
@@ -175,12 +182,33 @@ def import_page(
 
     trafilatura extracts the main text and the metadata (`extract.py`); the page itself is kept
     with `sha256` (of its bytes as received), `url` (where it finally came from) and
-    `fetched_at` as provenance. A non-empty `title` overrides the page's. Slow on large pages:
-    call it from a job, not a request.
+    `fetched_at` as provenance. A non-empty `title` overrides the page's. If the project already
+    has an article from `url`, a changed text becomes its new version (`versions.py`; Conflict if
+    unchanged). Slow on large pages: call it from a job, not a request.
     """
     if creator is not None and not permissions.can_annotate(creator, project):
         raise NotPermitted("Only reviewers, editors and admins can add articles.")
     page = extract.extract_page(html, url=url or None)
+    provenance = Provenance(html=html, sha256=sha256, url=url, fetched_at=fetched_at)
+    existing = Article.objects.filter(project=project, url=url).first() if url else None
+    if existing is not None:
+        # The same page again: its text, if changed, becomes a new version of that article.
+        from .versions import add_article_version  # versions builds on this module
+
+        result = add_article_version(
+            article_id=existing.pk,
+            user=creator,
+            text_body=page.text,
+            provenance=provenance,
+            page_metadata={
+                "publisher": page.publisher,
+                "author": page.author,
+                "language": page.language,
+                "published_at": page.published_at,
+            },
+            on_stored=on_stored,
+        )
+        return result.article
     return import_article(
         project=project,
         creator=creator,
@@ -191,7 +219,7 @@ def import_page(
         author=page.author,
         published_at=page.published_at,
         language=page.language,
-        provenance=Provenance(html=html, sha256=sha256, url=url, fetched_at=fetched_at),
+        provenance=provenance,
         on_stored=on_stored,
     )
 
