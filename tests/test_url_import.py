@@ -150,7 +150,7 @@ def test_a_url_list_job_records_imported_duplicate_and_failed(
     job.refresh_from_db()
     assert job.state == Job.State.DONE
     assert [o["outcome"] for o in job.outcomes] == ["imported", "duplicate", "failed", "failed"]
-    assert "already has this article" in job.outcomes[1]["reason"]
+    assert "same as version 1" in job.outcomes[1]["reason"]
     assert "not an HTML page" in job.outcomes[2]["reason"]
     assert "loopback" in job.outcomes[3]["reason"]
     assert job.counts == {"imported": 1, "duplicate": 1, "failed": 2}
