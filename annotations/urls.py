@@ -14,6 +14,13 @@ urlpatterns = [
     path("projects/<slug:slug>/imports/new/", views.import_new, name="import_new"),
     path("projects/<slug:slug>/jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("articles/<int:pk>/", views.article_annotate, name="article_annotate"),
+    path("articles/<int:pk>/versions/", views.article_version_new, name="article_version_new"),
+    path("claims/<int:pk>/reattach/", views.claim_reattach, name="claim_reattach"),
+    path(
+        "verdicts/<int:pk>/article-checked/",
+        views.verdict_article_checked,
+        name="verdict_article_checked",
+    ),
     path(
         "articles/<int:pk>/sentences/<int:index>/claim/",
         views.sentence_claim,

@@ -168,3 +168,95 @@ def test_importing_the_same_url_again_makes_a_new_version(
     assert ArticleVersion.objects.get(article=article).source_sha256 == first_digest
     claim.refresh_from_db()
     assert (claim.anchor, claim.quote) == (Anchor.FUZZY, "ridership had grown by 35 percent")
+
+
+# --- Pages and API ----------------------------------------------------------------------------
+
+
+def test_the_article_page_adds_a_version_and_lists_orphans_with_their_old_context(
+    claimed, reviewer, client
+):
+    article, claims, _ = claimed
+    client.force_login(reviewer)
+    response = client.post(f"/articles/{article.pk}/versions/", {"text": EDITED}, follow=True)
+    html = response.content.decode()
+    assert (
+        "Version 2: 2 claims found exactly, 1 found approximately (check them), 1 orphaned" in html
+    )
+    assert "Orphaned claims (1)" in html
+    assert "<mark>The first new lines open</mark>" in html
+    assert "Found approximately: check these claims" in html
+    # The orphan is not highlighted in the text (its offsets are those of version 1).
+    assert f'data-claim="{claims["lines"].pk}"' not in html
+    reattach = client.post(
+        f"/claims/{claims['lines'].pk}/reattach/", {"quote": "The plan was shelved."}, follow=True
+    )
+    assert (
+        f"Claim #{claims['lines'].pk} is attached to the current text." in reattach.content.decode()
+    )
+    assert "Orphaned claims" not in reattach.content.decode()
+
+
+def test_the_verdict_page_and_queue_show_the_flag_and_an_editor_clears_it(
+    claimed, reviewer, reviewer2, editor, client, project
+):
+    article, claims, verdicts = claimed
+    submitted = make_verdict(claim=claims["lines"], user=reviewer, status="submitted")
+    services.add_article_version(article_id=article.pk, user=reviewer, text_body=EDITED)
+    client.force_login(editor)
+    queue = client.get(f"/projects/{project.slug}/queue/").content.decode()
+    assert "Article changed" in queue and f"article-changed-{submitted.pk}" in queue
+    page = client.get(f"/verdicts/{verdicts['approved'].pk}/").content.decode()
+    assert "Article changed" in page and "Checked against the new text" in page
+    done = client.post(
+        f"/verdicts/{verdicts['approved'].pk}/article-checked/", {"note": "ok"}, follow=True
+    )
+    assert "Marked as checked against the new text." in done.content.decode()
+    verdicts["approved"].refresh_from_db()
+    assert verdicts["approved"].article_changed is False
+
+
+def test_api_adds_a_version_lists_versions_and_reattaches(claimed, reviewer):
+    from rest_framework.test import APIClient
+
+    article, claims, _ = claimed
+    api = APIClient()
+    api.force_authenticate(reviewer)
+    created = api.post(f"/api/v1/articles/{article.pk}/versions/", {"text": EDITED}, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["version"] == 2
+    assert created.json()["orphaned"] == [claims["lines"].pk]
+    assert [v["number"] for v in api.get(f"/api/v1/articles/{article.pk}/versions/").json()] == [1]
+    same = api.post(f"/api/v1/articles/{article.pk}/versions/", {"text": EDITED}, format="json")
+    assert same.status_code == 409
+    assert "same as version 2" in same.json()["detail"]
+    neither = api.post(f"/api/v1/articles/{article.pk}/versions/", {}, format="json")
+    assert neither.status_code == 400
+    ambiguous = api.post(
+        f"/api/v1/claims/{claims['lines'].pk}/reattach/",
+        {"quote": "Critics said the figure was misleading."},
+        format="json",
+    )
+    assert ambiguous.status_code == 400
+    assert ambiguous.json()["field"] == "quote"
+    ok = api.post(
+        f"/api/v1/claims/{claims['lines'].pk}/reattach/",
+        {"quote": "The plan was shelved."},
+        format="json",
+    )
+    assert ok.status_code == 200
+    assert ok.json()["anchor"] == "exact" and ok.json()["text_version"] == 2
+    detail = api.get(f"/api/v1/articles/{article.pk}/").json()
+    assert detail["version"] == 2
+    assert {c["anchor"] for c in detail["claims"]} == {"exact", "fuzzy"}
+
+
+def test_a_refused_version_of_another_project_is_404(claimed, outsider):
+    from rest_framework.test import APIClient
+
+    article, _, _ = claimed
+    api = APIClient()
+    api.force_authenticate(outsider)
+    response = api.post(f"/api/v1/articles/{article.pk}/versions/", {"text": EDITED}, format="json")
+    assert response.status_code == 404
+    assert Article.objects.get(pk=article.pk).version == 1

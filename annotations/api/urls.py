@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..exports.views import ProjectExportApi
-from . import job_views, views
+from . import job_views, version_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -49,6 +49,16 @@ urlpatterns = [
         name="api-project-imports",
     ),
     path("jobs/<int:pk>/", job_views.JobDetailApi.as_view(), name="api-job"),
+    path(
+        "articles/<int:pk>/versions/",
+        version_views.ArticleVersionsApi.as_view(),
+        name="api-article-versions",
+    ),
+    path(
+        "claims/<int:pk>/reattach/",
+        version_views.ClaimReattachApi.as_view(),
+        name="api-claim-reattach",
+    ),
     path("jobs/<int:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),

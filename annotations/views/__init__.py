@@ -25,12 +25,15 @@ from .reviewer import (
     source_add,
     verdict_save,
 )
+from .versions import article_version_new, claim_reattach, verdict_article_checked
 
 __all__ = [
     "account",
     "article_add",
     "article_annotate",
+    "article_version_new",
     "claim_history",
+    "claim_reattach",
     "claim_update",
     "dashboard",
     "import_new",
@@ -44,6 +47,7 @@ __all__ = [
     "token_created",
     "token_revoke",
     "verdict_approve",
+    "verdict_article_checked",
     "verdict_correct",
     "verdict_detail",
     "verdict_return",

@@ -31,8 +31,9 @@ from .. import permissions, selectors, services, tasks, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
-from ..models import Article, Claim, Project, RatingLabel, Verdict
+from ..models import Anchor, Article, Claim, Project, RatingLabel, Verdict
 from ..workflow import FREEZES_CLAIM, Status
+from .versions import living_context
 
 ARTICLES_PER_PAGE = 25
 # The sidebar lists this many unclaimed suggestions; all are underlined in the text.
@@ -326,7 +327,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         claim_id = int(raw) if raw.isdigit() else None
     if claim_id is not None:
         selected = next((c for c in claims if c.pk == claim_id), None)
-    segments = build_segments(article.text, sentences, claims, states)
+    # Orphaned claims' offsets refer to an older text: they are listed, never highlighted.
+    anchored = [c for c in claims if c.anchor != Anchor.ORPHANED]
+    segments = build_segments(article.text, sentences, anchored, states)
     context = {
         "article": article,
         "project": project,
@@ -338,6 +341,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "labels": labels,
         "can_annotate": permissions.can_annotate(user, project),
         "selected": selected,
+        "living": living_context(article, claims),
     }
     if selected is not None:
         verdicts = list(selected.verdicts.all())
