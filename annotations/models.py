@@ -614,6 +614,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running it."
+    )
     done = models.PositiveIntegerField(default=0, help_text="Items processed so far.")
     total = models.PositiveIntegerField(null=True, blank=True, help_text="Items in all, if known.")
     counts = models.JSONField(default=dict, blank=True)

@@ -22,6 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 
@@ -70,8 +71,9 @@ def _enqueue(task_function, job: Job) -> None:
 
 def _claim(job_id: int) -> Job | None:
     """Move a queued (or interrupted) job to running; None if it is already finished."""
+    now = timezone.now()
     updated = Job.objects.filter(pk=job_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]).update(
-        state=Job.State.RUNNING, started_at=timezone.now()
+        state=Job.State.RUNNING, started_at=now, heartbeat_at=now
     )
     return Job.objects.select_related("project__rating_scale").get(pk=job_id) if updated else None
 
@@ -223,6 +225,27 @@ def start_import_job(
 IMPORT_SUFFIXES = (".jsonl", ".zip", ".html", ".htm")
 
 
+def resume_stalled_jobs(*, stalled_for: dt.timedelta) -> list[int]:
+    """Enqueue again the import jobs whose worker stopped (killed, machine lost): queued or
+    running with no sign of life for `stalled_for`. Return their ids.
+
+    Safe even if the worker was only slow: a job's items are imported once whoever runs them
+    (done items are skipped, and the database's uniqueness of URL and text turns a race into a
+    "duplicate" that is not recorded over the "imported" outcome).
+    """
+    cutoff = timezone.now() - stalled_for
+    stalled = Job.objects.filter(kind=Job.Kind.IMPORT).filter(
+        Q(state=Job.State.RUNNING, heartbeat_at__lt=cutoff)
+        | Q(state=Job.State.QUEUED, created_at__lt=cutoff)
+    )
+    ids = []
+    for job in stalled:
+        Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+        _enqueue(run_import_job, job)
+        ids.append(job.pk)
+    return ids
+
+
 @task()
 def run_import_job(job_id: int) -> dict:
     """Import every item of a job not yet done, recording each item's outcome as it goes."""
@@ -280,7 +303,8 @@ def _record_outcome(job_id: int, outcome: dict) -> None:
             return
         job.outcomes = [*job.outcomes, outcome]
         job.done = len(job.outcomes)
-        job.save(update_fields=["outcomes", "done"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["outcomes", "done", "heartbeat_at"])
 
 
 def _outcome_counts(job_id: int) -> dict:

@@ -52,6 +52,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         route = parts.path
         try:
             if route in self.server.pages:
+                time.sleep(self.server.delays.get(route, 0))
                 body, content_type = self.server.pages[route]
                 self._send(200, body.encode(), content_type)
             elif route == "/article":
@@ -120,6 +121,7 @@ class PageServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, str | None]] = []
         self.pages: dict[str, tuple[str, str]] = {}
+        self.delays: dict[str, float] = {}  # seconds to wait before serving a page
         self.stopping = False
 
     @property
