@@ -162,6 +162,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Larger deployments can queue jobs in Redis instead: FACTCHECK_TASKS_BACKEND=
+# django_tasks_rq.RQBackend, FACTCHECK_RQ_URL=redis://host:6379/0, and workers started with
+# `manage.py rqworker --job-class django_tasks_rq.Job default` (see the README).
+RQ_QUEUES = {"default": {"URL": os.environ.get("FACTCHECK_RQ_URL", "redis://127.0.0.1:6379/0")}}
+if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
+    INSTALLED_APPS += ["django_rq"]
 # Files that jobs write (export files), in the default storage under MEDIA_ROOT.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
