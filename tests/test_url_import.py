@@ -297,3 +297,25 @@ def test_a_job_page_of_another_project_is_404(project, other_project, reviewer, 
     client.force_login(outsider)
     assert client.get(f"/projects/{project.slug}/jobs/{job.pk}/").status_code == 404
     assert client.get(f"/projects/{other_project.slug}/jobs/{job.pk}/").status_code == 404
+
+
+def test_import_articles_reads_urls_from_a_text_file(server, project, reviewer, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    listing = tmp_path / "urls.txt"
+    listing.write_text(
+        f"# desk list\n{server.url('/article')}\n\nhttp://169.254.169.254/latest/\n"
+        f"{server.url('/redirect?to=/article')}\n",
+        encoding="utf-8",
+    )
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"Imported 1 article\(s\).*1 duplicate.*1 error"):
+        call_command(
+            "import_articles", "--project", project.slug, "--urls", str(listing),
+            stdout=out, stderr=err,
+        )  # fmt: skip
+    assert f"{listing}:4: http://169.254.169.254/latest/: Refusing to fetch" in err.getvalue()
+    assert f"{listing}:5: duplicate" in out.getvalue()
+    assert Article.objects.get().source_url == server.url("/article")
