@@ -247,3 +247,54 @@ def test_an_error_status_is_refused_with_the_status(server):
 def test_why_not_public_accepts_a_public_address():
     assert fetch.why_not_public("93.184.216.34") is None
     assert fetch.why_not_public("2606:4700:4700::1111") is None
+
+
+@pytest.fixture
+def tls_server(settings, tmp_path):
+    """An HTTPS PageServer with a self-signed certificate for pinned.test, recording the TLS
+    server name (SNI) each client asks for. Skipped without the openssl command."""
+    import shutil
+    import ssl
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=pinned.test", "-addext", "subjectAltName=DNS:pinned.test",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    settings.FACTCHECK_FETCH_ALLOW_HOSTS = ["pinned.test"]
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)
+    with running_page_server() as srv:
+        srv.socket = context.wrap_socket(srv.socket, server_side=True)
+        client = ssl.create_default_context(cafile=str(cert))
+        yield srv, client, names
+
+
+def test_https_keeps_the_host_name_for_sni_and_the_certificate(tls_server):
+    """The socket goes to the checked address, yet TLS asks for and verifies pinned.test."""
+    srv, client, names = tls_server
+    page = fetch_html(
+        f"https://pinned.test:{srv.port}/article", resolver=loopback_resolver, ssl_context=client
+    )
+    assert b"bus budget" in page.body
+    assert names == ["pinned.test"]
+    assert srv.requests[-1] == ("/article", f"pinned.test:{srv.port}")
+
+
+def test_https_with_a_certificate_for_another_name_is_refused(tls_server, settings):
+    srv, client, _ = tls_server
+    settings.FACTCHECK_FETCH_ALLOW_HOSTS = ["other.test"]
+    refused(
+        f"https://other.test:{srv.port}/article",
+        "Could not fetch.*(certificate|hostname)",
+        resolver=loopback_resolver,
+        ssl_context=client,
+    )
