@@ -174,6 +174,11 @@ MAX_IMPORT_URLS = 1000
 MAX_ZIP_MEMBERS = 5000
 
 
+def max_import_upload_bytes() -> int:
+    """Return the largest .jsonl/.zip/.html file one import job takes (setting, 200 MB)."""
+    return getattr(settings, "FACTCHECK_MAX_IMPORT_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+
 def start_import_job(
     *, project: Project, user: User, urls: list[str] | None = None, upload=None
 ) -> Job:
@@ -207,6 +212,12 @@ def start_import_job(
         total = len(urls)
     else:
         suffix = Path(upload.name).suffix.lower()
+        if upload.size > max_import_upload_bytes():
+            raise TooLarge(
+                f"The file is {upload.size:,} bytes; an import takes at most "
+                f"{max_import_upload_bytes():,}.",
+                field="upload",
+            )
         if suffix not in IMPORT_SUFFIXES:
             raise ValidationFailed(
                 f"Upload a {', '.join(IMPORT_SUFFIXES)} file, not “{suffix or 'no suffix'}”.",

@@ -226,6 +226,8 @@ FACTCHECK = {
     # Days an export file prepared by a job is kept before it is deleted.
     "EXPORT_FILE_DAYS": env_int("FACTCHECK_EXPORT_FILE_DAYS", 7),
 }
+# The largest .jsonl/.zip/.html file one bulk import takes.
+FACTCHECK_MAX_IMPORT_UPLOAD_BYTES = env_int("FACTCHECK_MAX_IMPORT_UPLOAD_BYTES", 200 * 1024 * 1024)
 # Host names (exactly as written in URLs, comma-separated) that URL import may fetch although
 # they resolve to non-public addresses: an intranet's news server, or a test's local server.
 # Empty by default: only public addresses are fetched (annotations/fetch.py).
@@ -262,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Verdict statuses and an export's status filter are both fields named "status".
+    "ENUM_NAME_OVERRIDES": {"VerdictStatusEnum": "annotations.workflow.Status"},
 }
 
 LOGGING = {

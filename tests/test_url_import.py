@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from annotations import services, tasks
-from annotations.exceptions import NotPermitted
+from annotations.exceptions import NotPermitted, ValidationFailed
 from annotations.fetch import FetchRefused
 from annotations.models import Article, Event, Job
 from tests.page_server import ARTICLE_HTML, running_page_server
@@ -319,3 +319,24 @@ def test_import_articles_reads_urls_from_a_text_file(server, project, reviewer, 
     assert f"{listing}:4: http://169.254.169.254/latest/: Refusing to fetch" in err.getvalue()
     assert f"{listing}:5: duplicate" in out.getvalue()
     assert Article.objects.get().source_url == server.url("/article")
+
+
+def test_an_upload_over_the_import_limit_is_refused_before_it_is_stored(
+    settings, tmp_path, project, reviewer
+):
+    from annotations.exceptions import TooLarge
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.FACTCHECK_MAX_IMPORT_UPLOAD_BYTES = 10
+    upload = SimpleUploadedFile("big.jsonl", b"x" * 11, "application/json")
+    with pytest.raises(TooLarge, match="11 bytes; an import takes at most 10"):
+        tasks.start_import_job(project=project, user=reviewer, upload=upload)
+    assert not Job.objects.exists()
+    assert not any(tmp_path.rglob("*.jsonl"))
+
+
+def test_an_upload_of_another_type_is_refused(settings, tmp_path, project, reviewer):
+    settings.MEDIA_ROOT = str(tmp_path)
+    upload = SimpleUploadedFile("notes.pdf", b"%PDF", "application/pdf")
+    with pytest.raises(ValidationFailed, match=r"Upload a \.jsonl, \.zip, \.html, \.htm file"):
+        tasks.start_import_job(project=project, user=reviewer, upload=upload)
