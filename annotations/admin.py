@@ -14,6 +14,7 @@ from django.contrib.auth.admin import UserAdmin
 from . import services
 from .models import (
     Article,
+    ArticleVersion,
     Claim,
     Event,
     Membership,
@@ -131,9 +132,16 @@ class SentenceInline(ReadOnlyAdminMixin, admin.TabularInline):
     fields = readonly_fields = ["index", "start", "end", "score", "reasons"]
 
 
+class ArticleVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ArticleVersion
+    extra = 0
+    fields = readonly_fields = ["number", "title", "text_sha256", "source_url", "replaced_at"]
+
+
 @admin.register(Article)
 class ArticleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["title", "project", "publisher", "published_at", "created_at"]
+    inlines = [ArticleVersionInline]
+    list_display = ["title", "project", "version", "publisher", "published_at", "created_at"]
     list_filter = ["project", "language"]
     search_fields = ["title", "publisher", "url"]
     list_select_related = ["project"]

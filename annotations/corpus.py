@@ -398,20 +398,54 @@ def _article(where, record, survey: Survey, source_claim, verdict_claim, citatio
     row.timestamp("published_at")
     row.timestamp("created_at", null=False)
     row.timestamp("updated_at", null=False)
+    version = _provenance(row, record)
     for claim_data in row.get("claims", list):
         _claim(_Fields(where, "claim", claim_data), body, survey, source_claim, verdict_claim,
-               citations, corrections)  # fmt: skip
+               citations, corrections, version)  # fmt: skip
 
 
-def _claim(row: _Fields, body: str, survey, source_claim, verdict_claim, citations, corrections):
+def _provenance(row: _Fields, record: dict) -> int:
+    """Check the article's version and page provenance (absent in older files); return the
+    version."""
+    version = row.integer("version", minimum=1) if "version" in record else 1
+    if "source_url" in record:
+        url = row.string("source_url")
+        if url and not sanitize.is_http_url(url):
+            raise row.fail(f"source_url must be an http:// or https:// address (got {url[:80]!r}).")
+        _check_field(row, "article", "source_url", url)
+    if "source_sha256" in record:
+        digest = row.string("source_sha256")
+        if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise row.fail("source_sha256 must be 64 lower-case hexadecimal digits.")
+    if "fetched_at" in record:
+        row.timestamp("fetched_at")
+    return version
+
+
+def _claim(
+    row: _Fields, body: str, survey, source_claim, verdict_claim, citations, corrections, version=1
+):
     pk = _new_id(row, survey, "claim")
     start, end = row.integer("start"), row.integer("end")
-    if not start < end <= len(body):
-        raise row.fail(f"span [{start}, {end}) is outside the text (length {len(body)}).")
-    if row.string("quote") != body[start:end]:
-        raise row.fail(f"the quote does not match the article text at [{start}, {end}).")
+    anchor = row.string("anchor") if "anchor" in row.data else "exact"
+    _check_field(row, "claim", "anchor", anchor)
+    text_version = row.integer("text_version", minimum=1) if "text_version" in row.data else version
+    quote = row.string("quote")
+    if anchor == "orphaned":
+        # Its offsets refer to an earlier text (not in the file): check only their shape.
+        if text_version >= version or not start < end or end - start != len(quote):
+            raise row.fail(
+                "an orphaned claim needs an earlier text_version and a span as long as its quote."
+            )
+    else:
+        if text_version != version:
+            raise row.fail(f"text_version {text_version} is not the article's version {version}.")
+        if not start < end <= len(body):
+            raise row.fail(f"span [{start}, {end}) is outside the text (length {len(body)}).")
+        if quote != body[start:end]:
+            raise row.fail(f"the quote does not match the article text at [{start}, {end}).")
     prefix, suffix = row.string("prefix"), row.string("suffix")
-    if (
+    if anchor != "orphaned" and (
         body[max(0, start - len(prefix)) : start] != prefix
         or body[end : end + len(suffix)] != suffix
     ):

@@ -212,6 +212,18 @@ class Article(models.Model):
     language = models.CharField(max_length=limits.LANGUAGE, blank=True)
     text = models.TextField()
     text_sha256 = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(
+        default=1, help_text="The text's version; earlier texts are ArticleVersion rows."
+    )
+    # Provenance of a text taken from a web page (fetched, or an uploaded saved page).
+    source_html = models.TextField(blank=True, help_text="The page's HTML as received.")
+    source_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the page's bytes as received."
+    )
+    source_url = models.URLField(
+        max_length=limits.URL, blank=True, help_text="Where the page finally came from."
+    )
+    fetched_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -237,6 +249,7 @@ class Article(models.Model):
             ),
             models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
             models.CheckConstraint(condition=Q(url="") | HTTP_URL, name="article_url_http"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="article_version_gte_1"),
         ]
 
     def __str__(self) -> str:
@@ -244,6 +257,35 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("article_annotate", kwargs={"pk": self.pk})
+
+
+class ArticleVersion(models.Model):
+    """An earlier text of an article, kept when a new version replaced it (never edited)."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=limits.TITLE)
+    text = models.TextField()
+    text_sha256 = models.CharField(max_length=64)
+    source_html = models.TextField(blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    source_url = models.URLField(max_length=limits.URL, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "number"], name="articleversion_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"
 
 
 class Sentence(models.Model):
@@ -268,6 +310,14 @@ class Sentence(models.Model):
         return f"{self.article_id}#{self.index} [{self.start}:{self.end}]"
 
 
+class Anchor(models.TextChoices):
+    """How a claim's span sits in its article's current text."""
+
+    EXACT = "exact", "Exact"
+    FUZZY = "fuzzy", "Found approximately after an edit; check it"
+    ORPHANED = "orphaned", "Not found in the current text"
+
+
 class Claim(models.Model):
     """A span of an article's text that makes a checkable claim. Offsets are code points."""
 
@@ -282,6 +332,15 @@ class Claim(models.Model):
     )
     claimant = models.CharField(max_length=limits.NAME, blank=True)
     claim_date = models.DateField(null=True, blank=True)
+    anchor = models.CharField(
+        max_length=10,
+        choices=Anchor.choices,
+        default=Anchor.EXACT,
+        help_text="How the span was found in the article's current text.",
+    )
+    text_version = models.PositiveIntegerField(
+        default=1, help_text="The article version the offsets refer to (older when orphaned)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -303,7 +362,12 @@ class Claim(models.Model):
                 name="claim_quote_length_matches_span",
             ),
             models.UniqueConstraint(
-                fields=["article", "start", "end"], name="claim_unique_span_per_article"
+                fields=["article", "start", "end"],
+                condition=~Q(anchor="orphaned"),
+                name="claim_unique_span_per_article",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor__in=["exact", "fuzzy", "orphaned"]), name="claim_anchor_valid"
             ),
         ]
 
@@ -407,6 +471,10 @@ class Verdict(models.Model):
         default=dict,
         blank=True,
         help_text="For a correction: the claim's statement, claimant or date it changes on approval.",
+    )
+    article_changed = models.BooleanField(
+        default=False,
+        help_text="The quote this verdict rates changed in a new version of the article.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -549,6 +617,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the worker running it."
+    )
     done = models.PositiveIntegerField(default=0, help_text="Items processed so far.")
     total = models.PositiveIntegerField(null=True, blank=True, help_text="Items in all, if known.")
     counts = models.JSONField(default=dict, blank=True)

@@ -133,7 +133,8 @@ def article_detail_data(*, article_id, user) -> dict:
             .values(
                 "id", "project__slug", "project_id", "project__required_verdicts", "title",
                 "url", "publisher", "author", "published_at", "language", "text_sha256",
-                "created_at", "updated_at", "text", "my_role",
+                "created_at", "updated_at", "text", "my_role", "version", "source_url",
+                "source_sha256", "fetched_at",
             )
             .get(pk=article_id)
         )  # fmt: skip
@@ -149,7 +150,8 @@ def article_detail_data(*, article_id, user) -> dict:
         .order_by("start", "end", "pk")
         .values(
             "id", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
-            "claim_date", "created_by__username", "created_at", "updated_at",
+            "claim_date", "created_by__username", "created_at", "updated_at", "anchor",
+            "text_version",
         )
     )  # fmt: skip
     verdicts: dict[int, list[dict]] = {}
@@ -178,6 +180,10 @@ def article_detail_data(*, article_id, user) -> dict:
         "published_at": _iso(article["published_at"]),
         "language": article["language"],
         "text_sha256": article["text_sha256"],
+        "version": article["version"],
+        "source_url": article["source_url"],
+        "source_sha256": article["source_sha256"],
+        "fetched_at": _iso(article["fetched_at"]),
         "created_at": _iso(article["created_at"]),
         "updated_at": _iso(article["updated_at"]),
         "text": article["text"],
@@ -197,6 +203,8 @@ def article_detail_data(*, article_id, user) -> dict:
                 "created_by": c["created_by__username"],
                 "created_at": _iso(c["created_at"]),
                 "updated_at": _iso(c["updated_at"]),
+                "anchor": c["anchor"],
+                "text_version": c["text_version"],
                 "verdicts": verdicts.get(c["id"], []),
             }
             for c in claims

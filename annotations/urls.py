@@ -12,7 +12,16 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/<slug:slug>/", views.project_detail, name="project_detail"),
     path("projects/<slug:slug>/articles/new/", views.article_add, name="article_add"),
+    path("projects/<slug:slug>/imports/new/", views.import_new, name="import_new"),
+    path("projects/<slug:slug>/jobs/<id:pk>/", views.job_detail, name="job_detail"),
     path("articles/<id:pk>/", views.article_annotate, name="article_annotate"),
+    path("articles/<id:pk>/versions/", views.article_version_new, name="article_version_new"),
+    path("claims/<id:pk>/reattach/", views.claim_reattach, name="claim_reattach"),
+    path(
+        "verdicts/<id:pk>/article-checked/",
+        views.verdict_article_checked,
+        name="verdict_article_checked",
+    ),
     path(
         "articles/<id:pk>/sentences/<id:index>/claim/",
         views.sentence_claim,

@@ -200,6 +200,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Larger deployments can queue jobs in Redis instead: FACTCHECK_TASKS_BACKEND=
+# django_tasks_rq.RQBackend, FACTCHECK_RQ_URL=redis://host:6379/0, and workers started with
+# `manage.py rqworker --job-class django_tasks_rq.Job default` (see the README).
+RQ_QUEUES = {"default": {"URL": os.environ.get("FACTCHECK_RQ_URL", "redis://127.0.0.1:6379/0")}}
+if TASKS["default"]["BACKEND"].startswith("django_tasks_rq"):
+    INSTALLED_APPS += ["django_rq"]
 # Files that jobs write (export files), in the default storage under MEDIA_ROOT.
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
@@ -258,6 +264,14 @@ FACTCHECK = {
     # Days an export file prepared by a job is kept before it is deleted.
     "EXPORT_FILE_DAYS": env_int("FACTCHECK_EXPORT_FILE_DAYS", 7),
 }
+# The largest .jsonl/.zip/.html file one bulk import takes.
+FACTCHECK_MAX_IMPORT_UPLOAD_BYTES = env_int("FACTCHECK_MAX_IMPORT_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Host names (exactly as written in URLs, comma-separated) that URL import may fetch although
+# they resolve to non-public addresses: an intranet's news server, or a test's local server.
+# Empty by default: only public addresses are fetched (annotations/fetch.py).
+FACTCHECK_FETCH_ALLOW_HOSTS = [
+    h.strip() for h in os.environ.get("FACTCHECK_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
+]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 CLAIM_FIELDS = {
     "id", "article", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
-    "claim_date", "created_by", "created_at", "updated_at", "verdicts",
+    "claim_date", "created_by", "created_at", "updated_at", "verdicts", "anchor", "text_version",
 }  # fmt: skip
 
 

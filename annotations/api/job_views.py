@@ -3,7 +3,9 @@ download (with `Range`, so a large file can be fetched in parts or resumed).
 
     POST /api/v1/projects/{slug}/exports/   {format?, status?, updated_since?, identities?} -> 202
     GET  /api/v1/projects/{slug}/exports/   the project's export jobs, newest first
-    GET  /api/v1/jobs/{id}/                 one job: state, progress, counts, file, sha256
+    POST /api/v1/projects/{slug}/imports/   {urls: [...]} or a multipart `file` (.jsonl/.zip/.html)
+    GET  /api/v1/projects/{slug}/imports/   the project's import jobs, newest first
+    GET  /api/v1/jobs/{id}/                 one job: state, progress, counts, outcomes, file
     GET  /api/v1/jobs/{id}/download/        the gzip file (206 for a Range; 416 if unsatisfiable)
 """
 
@@ -34,14 +36,18 @@ class JobSerializer(serializers.ModelSerializer):
     )
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     download = serializers.SerializerMethodField()
+    page = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
         fields = [
             "id", "project", "kind", "state", "options", "created_by", "created_at",
             "started_at", "finished_at", "done", "total", "counts", "outcomes", "error",
-            "size", "sha256", "expires_at", "download",
+            "size", "sha256", "expires_at", "download", "page",
         ]  # fmt: skip
+
+    def get_page(self, job) -> str:
+        return f"/projects/{job.project.slug}/jobs/{job.pk}/"
 
     def get_download(self, job) -> str | None:
         if job.state != Job.State.DONE or not job.file:
@@ -112,6 +118,54 @@ class ProjectExportJobsApi(generics.ListAPIView):
             base_url=request.build_absolute_uri("/"),
         )
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobCreateSerializer(serializers.Serializer):
+    urls = serializers.ListField(
+        child=serializers.CharField(max_length=2000),
+        required=False,
+        max_length=tasks.MAX_IMPORT_URLS,
+        help_text="Pages to fetch and import, one article each.",
+    )
+    file = serializers.FileField(
+        required=False, help_text="A .jsonl, .zip or saved .html page (multipart)."
+    )
+
+    def validate(self, attrs):
+        if ("urls" in attrs) == ("file" in attrs):
+            raise serializers.ValidationError({"urls": "Give urls or a file (exactly one)."})
+        return attrs
+
+
+class ProjectImportJobsApi(generics.ListAPIView):
+    """Bulk imports of a project: list them, or queue one (a worker runs it)."""
+
+    serializer_class = JobSerializer
+    pagination_class = SmallPagination
+    queryset = Job.objects.none()
+
+    def get_queryset(self):
+        project = visible_project(self.request, self.kwargs["slug"])
+        return Job.objects.filter(project=project, kind=Job.Kind.IMPORT).select_related(
+            "project", "created_by"
+        )
+
+    @extend_schema(
+        request=ImportJobCreateSerializer, responses={202: JobSerializer, **WRITE_ERRORS}
+    )
+    def post(self, request, slug):
+        project = visible_project(request, slug)
+        data = ImportJobCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = tasks.start_import_job(
+            project=project,
+            user=request.user,
+            urls=data.validated_data.get("urls"),
+            upload=data.validated_data.get("file"),
+        )
+        response = Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/jobs/{job.pk}/"
+        return response
 
 
 class JobDetailApi(APIView):

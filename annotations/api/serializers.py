@@ -72,7 +72,8 @@ class ArticleSerializer(serializers.ModelSerializer):
         model = Article
         fields = [
             "id", "project", "title", "url", "publisher", "author", "published_at", "language",
-            "text_sha256", "created_at", "updated_at",
+            "text_sha256", "version", "source_url", "source_sha256", "fetched_at",
+            "created_at", "updated_at",
         ]  # fmt: skip
 
 
@@ -100,8 +101,10 @@ class ClaimSerializer(serializers.ModelSerializer):
         model = Claim
         fields = [
             "id", "article", "start", "end", "quote", "prefix", "suffix", "statement",
-            "claimant", "claim_date", "created_by", "created_at", "updated_at",
+            "claimant", "claim_date", "created_by", "created_at", "updated_at", "anchor",
+            "text_version",
         ]  # fmt: skip
+        read_only_fields = ["anchor", "text_version"]
 
 
 class ClaimWithVerdictsSerializer(ClaimSerializer):
@@ -178,9 +181,14 @@ class ProjectCreateSerializer(serializers.Serializer):
 
 
 class ArticleCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=limits.TITLE)
+    title = serializers.CharField(max_length=limits.TITLE, required=False, allow_blank=True)
     text = serializers.CharField(required=False, trim_whitespace=False)
     html = serializers.CharField(required=False, trim_whitespace=False)
+    fetch_url = serializers.CharField(
+        required=False,
+        max_length=limits.URL,
+        help_text="Fetch this page and import its article in a background job (answer 202).",
+    )
     url = serializers.CharField(required=False, allow_blank=True, max_length=limits.URL)
     publisher = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
     author = serializers.CharField(required=False, allow_blank=True, max_length=limits.NAME)
@@ -188,8 +196,13 @@ class ArticleCreateSerializer(serializers.Serializer):
     language = serializers.CharField(required=False, allow_blank=True, max_length=limits.LANGUAGE)
 
     def validate(self, attrs):
-        if ("text" in attrs) == ("html" in attrs):
-            raise serializers.ValidationError({"text": "Give exactly one of text or html."})
+        given = [k for k in ("text", "html", "fetch_url") if k in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"text": "Give exactly one of text, html or fetch_url."}
+            )
+        if "fetch_url" not in attrs and not (attrs.get("title") or "").strip():
+            raise serializers.ValidationError({"title": "Give the article a title."})
         return attrs
 
 

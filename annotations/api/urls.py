@@ -3,7 +3,7 @@
 from django.urls import path
 
 from ..exports.views import ProjectExportApi
-from . import job_views, stats_views, views
+from . import job_views, stats_views, version_views, views
 from .docs import DocsPage, SchemaApi
 
 urlpatterns = [
@@ -41,7 +41,22 @@ urlpatterns = [
         job_views.ProjectExportJobsApi.as_view(),
         name="api-project-exports",
     ),
+    path(
+        "projects/<slug:slug>/imports/",
+        job_views.ProjectImportJobsApi.as_view(),
+        name="api-project-imports",
+    ),
     path("jobs/<id:pk>/", job_views.JobDetailApi.as_view(), name="api-job"),
+    path(
+        "articles/<id:pk>/versions/",
+        version_views.ArticleVersionsApi.as_view(),
+        name="api-article-versions",
+    ),
+    path(
+        "claims/<id:pk>/reattach/",
+        version_views.ClaimReattachApi.as_view(),
+        name="api-claim-reattach",
+    ),
     path("jobs/<id:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
     path(

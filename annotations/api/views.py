@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services
+from .. import selectors, services, tasks
 from ..models import Article, Claim, Event, Project, Source, User, Verdict
 from ..params import parse_id
 from . import serializers as s
@@ -183,11 +183,28 @@ class ProjectArticlesApi(generics.ListAPIView):
         return Article.objects.filter(project=project).select_related("project").defer("text")
 
     @extend_schema(
-        request=s.ArticleCreateSerializer, responses={201: s.ArticleSerializer, **WRITE_ERRORS}
+        request=s.ArticleCreateSerializer,
+        responses={
+            201: s.ArticleSerializer,
+            202: OpenApiResponse(
+                description="fetch_url: an import job was queued (GET /api/v1/jobs/{id}/)."
+            ),
+            **WRITE_ERRORS,
+        },
     )
     def post(self, request, slug):
         project = visible_project(request, slug)
         data = validated(s.ArticleCreateSerializer, request)
+        if "fetch_url" in data:
+            # Fetching and extracting a page can take many seconds: a worker does it.
+            from . import job_views
+
+            job = tasks.start_import_job(
+                project=project, user=request.user, urls=[data["fetch_url"]]
+            )
+            response = Response(job_views.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+            response["Location"] = f"/api/v1/jobs/{job.pk}/"
+            return response
         article = services.import_article(
             project=project,
             creator=request.user,

@@ -7,10 +7,10 @@ memberships (pseudonyms) and the rating scales once. Memory therefore depends on
 not on the corpus.
 
 Row shape (one article):
-    {id, title, url, publisher, author, published_at, language, text, text_sha256, created_by,
-     created_at, updated_at,
-     claims: [{id, start, end, quote, prefix, suffix, statement, claimant, claim_date,
-               created_by, created_at, updated_at,
+    {id, title, url, publisher, author, published_at, language, text, text_sha256, version,
+     source_url, source_sha256, fetched_at, created_by, created_at, updated_at,
+     claims: [{id, start, end, quote, prefix, suffix, anchor, text_version, statement, claimant,
+               claim_date, created_by, created_at, updated_at,
                sources: [{id, url, title, publisher, quote, stance, accessed_at, archived_url,
                           added_by, created_at, updated_at}],
                verdicts: [{id, status, version, rating, explanation_html, explanation_text,
@@ -20,7 +20,10 @@ Row shape (one article):
 `rating` is {slug, name, scale: {slug, version}, ordinal, truth_score, fever, averitec,
 claimreview_rating, claimreview_bounds}. People appear as their project pseudonym, or as their
 username when identities were asked for (the caller checks `permissions.can_export`).
-Offsets are code points; timestamps RFC 3339 in UTC.
+Offsets are code points into the text of article version `text_version` (the current
+`version` unless the claim is orphaned: then they refer to the earlier text it was marked in);
+`source_*`/`fetched_at` are the provenance of a text taken from a web page. Timestamps RFC 3339
+in UTC.
 """
 
 from __future__ import annotations
@@ -223,7 +226,8 @@ def export_rows(
         chunk = _fetch(
             articles.filter(pk__gt=last_pk).values(
                 "id", "title", "url", "publisher", "author", "language", "text", "text_sha256",
-                "created_by_id", **as_text("published_at", "created_at", "updated_at"),
+                "version", "source_url", "source_sha256", "created_by_id",
+                **as_text("published_at", "created_at", "updated_at", "fetched_at"),
             )[:chunk_size]
         )  # fmt: skip
         if not chunk:
@@ -235,7 +239,8 @@ def export_rows(
             .order_by("article_id", "start", "end", "pk")
             .values(
                 "id", "article_id", "start", "end", "quote", "prefix", "suffix", "statement",
-                "claimant", "claim_date", "created_by_id", **as_text("created_at", "updated_at"),
+                "claimant", "claim_date", "created_by_id", "anchor", "text_version",
+                **as_text("created_at", "updated_at"),
             )
         )  # fmt: skip
         # Related rows are selected by article id (at most chunk_size parameters), never by a
@@ -323,6 +328,8 @@ def export_rows(
                     "quote": c["quote"],
                     "prefix": c["prefix"],
                     "suffix": c["suffix"],
+                    "anchor": c["anchor"],
+                    "text_version": c["text_version"],
                     "statement": c["statement"],
                     "claimant": c["claimant"],
                     "claim_date": _day(c["claim_date"]),
@@ -344,6 +351,10 @@ def export_rows(
                 "language": a["language"],
                 "text": a["text"],
                 "text_sha256": a["text_sha256"],
+                "version": a["version"],
+                "source_url": a["source_url"],
+                "source_sha256": a["source_sha256"],
+                "fetched_at": db_timestamp(a["fetched_at_t"]),
                 "created_by": person(a["created_by_id"]),
                 "created_at": db_timestamp(a["created_at_t"]),
                 "updated_at": db_timestamp(a["updated_at_t"]),

@@ -81,10 +81,37 @@ class ArticleForm(AccessibleForm):
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
     )
 
+    fetch_url = forms.CharField(
+        label="…or fetch it from a URL",
+        max_length=limits.URL,
+        required=False,
+        widget=url_input(),
+        help_text="The page's main text, title, author, date and publisher are taken from it "
+        "in the background; the page itself is kept as provenance.",
+    )
+    page = forms.FileField(
+        label="…or upload a saved web page",
+        required=False,
+        help_text="An .html file saved from a browser; its article is extracted like a fetched "
+        "page's.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".html,.htm"}),
+    )
+
     def clean(self):
         data = super().clean()
         pasted = (data.get("text") or "").strip()
         upload = data.get("upload")
+        fetch_url = (data.get("fetch_url") or "").strip()
+        page = data.get("page")
+        if fetch_url or page:
+            if sum(bool(x) for x in (pasted, upload, fetch_url, page)) > 1:
+                self.add_error(
+                    "fetch_url" if fetch_url else "page",
+                    "Give one of: pasted text, a file, a URL to fetch or a saved page.",
+                )
+            if page and not page.name.lower().endswith((".html", ".htm")):
+                self.add_error("page", "Upload the saved page as an .html file.")
+            return data
         if pasted and upload:
             self.add_error("upload", "Paste the text or upload a file, not both.")
         elif not pasted and not upload:

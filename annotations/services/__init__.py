@@ -11,7 +11,7 @@ of `exceptions.py`, which the pages and the API turn into messages and status co
 only package that assigns a verdict's status.
 """
 
-from .articles import import_article
+from .articles import Provenance, import_article, import_page, import_url
 from .claims import (
     attach_source,
     delete_claim,
@@ -31,18 +31,26 @@ from .projects import (
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
+from .versions import VersionResult, add_article_version, clear_article_changed, reattach_claim
 
 __all__ = [
+    "Provenance",
+    "VersionResult",
+    "add_article_version",
     "add_member",
     "approve_verdict",
     "attach_source",
+    "clear_article_changed",
     "correct_verdict",
     "create_project",
     "delete_claim",
     "draft_verdict",
     "ensure_default_scale",
     "import_article",
+    "import_page",
+    "import_url",
     "mark_claim",
+    "reattach_claim",
     "record_event",
     "remove_member",
     "remove_source",

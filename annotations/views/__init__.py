@@ -13,6 +13,7 @@ from .editorial import (
     verdict_submit,
     verdict_withdraw,
 )
+from .imports import import_new, job_detail
 from .reviewer import (
     article_add,
     article_annotate,
@@ -24,14 +25,19 @@ from .reviewer import (
     source_add,
     verdict_save,
 )
+from .versions import article_version_new, claim_reattach, verdict_article_checked
 
 __all__ = [
     "account",
     "article_add",
     "article_annotate",
+    "article_version_new",
     "claim_history",
+    "claim_reattach",
     "claim_update",
     "dashboard",
+    "import_new",
+    "job_detail",
     "project_detail",
     "rating_styles",
     "review_queue",
@@ -41,6 +47,7 @@ __all__ = [
     "token_created",
     "token_revoke",
     "verdict_approve",
+    "verdict_article_checked",
     "verdict_correct",
     "verdict_detail",
     "verdict_return",

@@ -23,14 +23,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services, text
+from .. import permissions, selectors, services, tasks, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
-from ..models import Article, Claim, Project, RatingLabel, Verdict
+from ..models import Anchor, Article, Claim, Project, RatingLabel, Verdict
 from ..params import id_or_none
 from ..segments import build_segments, render_segments
 from ..workflow import FREEZES_CLAIM, Status
+from .versions import living_context
 
 ARTICLES_PER_PAGE = 25
 # The sidebar lists this many unclaimed suggestions; all are underlined in the text.
@@ -103,6 +104,27 @@ def article_add(request, slug):
     form = ArticleForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        if data.get("fetch_url") or data.get("page"):
+            # Fetching and extracting a page can take many seconds: a worker does it, and the
+            # job's page shows the outcome (and links the article) when it is done.
+            try:
+                job = tasks.start_import_job(
+                    project=project,
+                    user=request.user,
+                    urls=[data["fetch_url"]] if data.get("fetch_url") else None,
+                    upload=data.get("page"),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, "Import queued; this page shows its progress.")
+                return redirect("job_detail", slug=project.slug, pk=job.pk)
+            return render(
+                request,
+                "annotations/article_add.html",
+                {"project": project, "form": form},
+                status=400,
+            )
         try:
             record = _record_from(form)
             article = services.import_article(
@@ -209,7 +231,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         claim_id = id_or_none(request.GET.get("claim"))  # "²".isdigit() but int("²") fails
     if claim_id is not None:
         selected = next((c for c in claims if c.pk == claim_id), None)
-    segments = build_segments(article.text, sentences, claims, states)
+    # Orphaned claims' offsets refer to an older text: they are listed, never highlighted.
+    anchored = [c for c in claims if c.anchor != Anchor.ORPHANED]
+    segments = build_segments(article.text, sentences, anchored, states)
     context = {
         "article": article,
         "project": project,
@@ -221,6 +245,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "labels": labels,
         "can_annotate": permissions.can_annotate(user, project),
         "selected": selected,
+        "living": living_context(article, claims),
     }
     if selected is not None:
         verdicts = list(selected.verdicts.all())

@@ -1,4 +1,7 @@
 """manage.py import_articles --project SLUG PATH... — import .txt/.md/.html/.jsonl articles.
+`--urls FILE` imports pages from a text file of URLs (one a line; # starts a comment), each
+fetched under the fetch policy (`fetch.py`) and extracted as URL import does; a URL already
+imported whose page changed becomes a new version of its article.
 
 The desk keeps working while it runs: each article is committed on its own (one short write
 transaction through `services.import_article`), input is streamed (a .jsonl file line by line,
@@ -40,7 +43,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="project slug")
-        parser.add_argument("paths", nargs="+", help="files or directories")
+        parser.add_argument("paths", nargs="*", help="files or directories")
+        parser.add_argument(
+            "--urls",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="a text file of URLs to fetch and import, one a line (repeatable)",
+        )
         parser.add_argument("--user", help="username recorded as the importer")
         parser.add_argument(
             "--all-or-nothing",
@@ -61,7 +71,12 @@ class Command(BaseCommand):
             user = User.objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")
+        if not options["paths"] and not options["urls"]:
+            raise CommandError("Give files or directories to import, or --urls FILE.")
+        if options["urls"] and options["all_or_nothing"]:
+            raise CommandError("--all-or-nothing cannot be used with --urls.")
         files = self._files(options["paths"])
+        url_files = self._files(options["urls"])
         self.problems: list[str] = []
         self.duplicates: list[str] = []
         self.imported = 0
@@ -69,6 +84,7 @@ class Command(BaseCommand):
             self._all_or_nothing(files, project, user)
         else:
             self._each(files, project, user)
+            self._each_url(url_files, project, user)
         for line in self.duplicates:
             self.stdout.write(self.style.WARNING(line))
         for line in self.problems:
@@ -129,6 +145,31 @@ class Command(BaseCommand):
                     raise _RollBack
         except _RollBack:
             self.imported = 0
+        progress.finish()
+
+    def _each_url(self, url_files: list[Path], project: Project, user: User | None) -> None:
+        """Fetch and import each URL listed in the files (fetching holds no transaction)."""
+        progress = Progress(None, label="Fetched", stream=self.stderr._out)
+        for path in url_files:
+            with path.open(encoding="utf-8", errors="replace") as handle:
+                for number, line in enumerate(handle, start=1):
+                    url = line.strip()
+                    if not url or url.startswith("#"):
+                        continue
+                    where = f"{path}:{number}"
+                    try:
+                        article = services.import_url(project=project, creator=user, url=url)
+                    except Conflict as exc:
+                        self.duplicates.append(f"{where}: duplicate, skipped — {exc.message}")
+                    except DomainError as exc:
+                        self.problems.append(f"{where}: {url[:200]}: {exc.message}")
+                    else:
+                        self.imported += 1
+                        if article.version > 1:
+                            self.stdout.write(
+                                f"{where}: new version {article.version} of #{article.pk}"
+                            )
+                    progress.advance()
         progress.finish()
 
     def _import(self, record: ArticleRecord | RecordError, project: Project, user) -> None:

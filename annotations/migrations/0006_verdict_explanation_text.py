@@ -21,7 +21,7 @@ def derive_text(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0004_job'),
+        ('annotations', '0005_article_versions_provenance_anchors'),
     ]
 
     operations = [
