@@ -1,4 +1,4 @@
-"""App configuration: registers the system checks."""
+"""App configuration: registers the system checks and the search-index guard."""
 
 from django.apps import AppConfig
 
@@ -9,4 +9,17 @@ class AnnotationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401  (registers the checks)
+
+        post_migrate.connect(_ensure_search_index, sender=self)
+
+
+def _ensure_search_index(sender, using="default", **kwargs) -> None:
+    """Put back the claims' full-text index if a table rebuild dropped part of it (SQLite)."""
+    from django.db import connections
+
+    from . import search_index
+
+    search_index.ensure(connections[using])

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..exports.views import ProjectExportApi
-from . import views
+from . import matching_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -46,6 +46,26 @@ urlpatterns = [
     path("sources/<int:pk>/", views.SourceDetailApi.as_view(), name="api-source"),
     path("claims/<int:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
     path("claims/<int:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
+    path(
+        "projects/<slug:slug>/matches/",
+        matching_views.ProjectMatchesApi.as_view(),
+        name="api-project-matches",
+    ),
+    path(
+        "claims/<int:pk>/matches/",
+        matching_views.ClaimMatchesApi.as_view(),
+        name="api-claim-matches",
+    ),
+    path(
+        "claims/<int:pk>/matches/confirm/",
+        matching_views.ClaimMatchDecisionApi.as_view(decision="same"),
+        name="api-claim-match-confirm",
+    ),
+    path(
+        "claims/<int:pk>/matches/dismiss/",
+        matching_views.ClaimMatchDecisionApi.as_view(decision="dismissed"),
+        name="api-claim-match-dismiss",
+    ),
     path("verdicts/<int:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),
     *[
         path(

@@ -22,6 +22,7 @@ from .claims import (
     update_source,
 )
 from .common import record_event
+from .matching import confirm_match, dismiss_match
 from .projects import (
     add_member,
     create_project,
@@ -36,9 +37,11 @@ __all__ = [
     "add_member",
     "approve_verdict",
     "attach_source",
+    "confirm_match",
     "correct_verdict",
     "create_project",
     "delete_claim",
+    "dismiss_match",
     "draft_verdict",
     "ensure_default_scale",
     "import_article",
