@@ -27,7 +27,9 @@ SAME_THRESHOLD = 0.55
 # Candidates scoring below this are not shown at all (neither same nor related).
 RELATED_THRESHOLD = 0.3
 CANDIDATE_POOL = 40  # rows read from the full-text index before re-ranking
-MAX_QUERY_TERMS = 24
+MAX_QUERY_TERMS = 16
+MIN_TERMS = 3  # rank by at least this many of the query's rarest words...
+POSTINGS_BUDGET = 3000  # ...and by more only while their index postings stay within this
 
 TOKEN = re.compile(
     r"[£$€]|[^\W\d_]+\d[^\W_]*|\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?|%|[.!?:]",
@@ -701,8 +703,8 @@ def query_terms(text: str) -> list[str]:
     terms: dict[str, None] = {}
     for token in _tokens(text[:2000]):
         low = token.lower().removesuffix("'s")
-        if low in STOPWORDS or not re.fullmatch(r"[^\W_]+", low):
-            continue
+        if low in STOPWORDS or low in UP or low in DOWN or not re.fullmatch(r"[^\W_]+", low):
+            continue  # direction words match half of all claims and are compared separately
         if low.isdigit() and len(low) < 2:
             continue
         terms[low] = None
@@ -733,9 +735,37 @@ class Match:
     differences: list[Difference]
 
 
-def _candidate_ids(text: str, *, project_ids: list[int], exclude: set[int], pool: int) -> list[int]:
-    """Return up to `pool` ids of claims with an approved verdict in `project_ids` that the
-    full-text index finds for `text`, best first (one query)."""
+def _selective_terms(cursor, vendor: str, terms: list[str]) -> list[str]:
+    """Return the terms worth ranking by: the rarest ones, within a budget of index postings.
+
+    Ranking cost grows with the rows that match any term, so words most claims contain ("year",
+    "20") would make every lookup slow while adding little: keep terms rarest first until
+    their postings pass POSTINGS_BUDGET, and at least MIN_TERMS of them. One query for all
+    document frequencies.
+    """
+    if vendor == "sqlite":
+        one = "(SELECT count(*) FROM claim_fts WHERE claim_fts MATCH %s)"
+        params = [f'"{t}"' for t in terms]
+    else:
+        one = "(SELECT count(*) FROM annotations_claim WHERE search_vector @@ plainto_tsquery('english', %s))"
+        params = list(terms)
+    cursor.execute("SELECT " + ", ".join([one] * len(terms)), params)
+    frequency = dict(zip(terms, cursor.fetchone(), strict=True))
+    chosen, postings = [], 0
+    for term in sorted((t for t in terms if frequency[t]), key=frequency.__getitem__):
+        if len(chosen) >= MIN_TERMS and postings + frequency[term] > POSTINGS_BUDGET:
+            break
+        chosen.append(term)
+        postings += frequency[term]
+    return chosen
+
+
+def _candidates(
+    text: str, *, project_ids: list[int], exclude: set[int], pool: int
+) -> list[tuple[int, str, str]]:
+    """Return up to `pool` (id, quote, statement) of claims with an approved verdict in
+    `project_ids` that the full-text index finds for `text`, best first (two queries, three
+    if the scope is narrow)."""
     from django.db import connection
 
     from .workflow import Status
@@ -743,48 +773,70 @@ def _candidate_ids(text: str, *, project_ids: list[int], exclude: set[int], pool
     terms = query_terms(text)
     if not terms or not project_ids:
         return []
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return _scan(terms, project_ids=project_ids, exclude=exclude, pool=pool)
     # Only integers are formatted into the SQL (int() below); text goes in as a parameter.
     scope = ",".join(str(int(p)) for p in project_ids)
     excluded = ",".join(str(int(c)) for c in exclude) or "0"
-    approved = (
-        "EXISTS (SELECT 1 FROM annotations_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
+    where = (
+        f"a.project_id IN ({scope}) AND c.id NOT IN ({excluded}) AND EXISTS (SELECT 1 FROM "  # noqa: S608
+        "annotations_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
     )
-    if connection.vendor == "sqlite":
-        sql = (
-            "SELECT c.id FROM claim_fts JOIN annotations_claim c ON c.id = claim_fts.rowid "  # noqa: S608
-            "JOIN annotations_article a ON a.id = c.article_id "
-            f"WHERE claim_fts MATCH %s AND a.project_id IN ({scope}) AND c.id NOT IN "
-            f"({excluded}) AND {approved} ORDER BY bm25(claim_fts, 1.0, 1.5) LIMIT %s"
-        )
-        params = [" OR ".join(f'"{t}"' for t in terms), Status.APPROVED, pool]
-    elif connection.vendor == "postgresql":
-        sql = (
-            "SELECT c.id FROM annotations_claim c "  # noqa: S608
-            "JOIN annotations_article a ON a.id = c.article_id, "
-            "to_tsquery('english', %s) q "
-            f"WHERE c.search_vector @@ q AND a.project_id IN ({scope}) AND c.id NOT IN "
-            f"({excluded}) AND {approved} ORDER BY ts_rank_cd(c.search_vector, q) DESC, c.id "
-            "LIMIT %s"
-        )
-        params = [" | ".join(terms), Status.APPROVED, pool]
-    else:  # no index on this database: scan for the longest words (slow, but correct)
-        from django.db.models import Q
-
-        from .models import Verdict
-
-        condition = Q()
-        for term in terms[:3]:
-            condition |= Q(claim__quote__icontains=term) | Q(claim__statement__icontains=term)
-        rows = (
-            Verdict.objects.approved()
-            .filter(condition, claim__article__project_id__in=project_ids)
-            .exclude(claim_id__in=exclude)
-            .values_list("claim_id", flat=True)[:pool]
-        )
-        return list(rows)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        terms = _selective_terms(cursor, connection.vendor, terms)
+        if not terms:
+            return []
+        if connection.vendor == "sqlite":
+            match = " OR ".join(f'"{t}"' for t in terms)
+            ranked = "SELECT rowid AS id, rank AS score FROM claim_fts WHERE claim_fts MATCH %s"
+            order = "f.score"
+        else:
+            match = " | ".join(terms)
+            ranked = (
+                "SELECT id, -ts_rank_cd(search_vector, q) AS score FROM annotations_claim, "
+                "to_tsquery('english', %s) q WHERE search_vector @@ q"
+            )
+            order = "f.score, f.id"
+        # Rank in the index alone first (cheap), then keep what the caller may see. Should the
+        # scope filter leave too few, rank again with the filter inside (exact, slower).
+        head = pool * 5
+        sql = (
+            f"SELECT c.id, c.quote, c.statement FROM ({ranked} ORDER BY score LIMIT {int(head)}) f "  # noqa: S608
+            "JOIN annotations_claim c ON c.id = f.id "
+            f"JOIN annotations_article a ON a.id = c.article_id WHERE {where} "
+            f"ORDER BY {order} LIMIT {int(pool)}"
+        )
+        cursor.execute(sql, [match, Status.APPROVED])
+        rows = cursor.fetchall()
+        if len(rows) < pool:
+            cursor.execute(f"SELECT count(*) FROM ({ranked} LIMIT {int(head)}) f", [match])  # noqa: S608
+            if cursor.fetchone()[0] >= head:
+                cursor.execute(
+                    sql.replace(f" LIMIT {int(head)}) f", ") f"), [match, Status.APPROVED]
+                )
+                rows = cursor.fetchall()
+        return rows
+
+
+def _scan(
+    terms: list[str], *, project_ids: list[int], exclude: set[int], pool: int
+) -> list[tuple[int, str, str]]:
+    """Without an index (databases other than SQLite and PostgreSQL): scan for the longest
+    words. Slow, but correct."""
+    from django.db.models import Q
+
+    from .models import Verdict
+
+    condition = Q()
+    for term in terms[:3]:
+        condition |= Q(claim__quote__icontains=term) | Q(claim__statement__icontains=term)
+    rows = (
+        Verdict.objects.approved()
+        .filter(condition, claim__article__project_id__in=project_ids)
+        .exclude(claim_id__in=exclude)
+        .values_list("claim_id", "claim__quote", "claim__statement")[:pool]
+    )
+    return list(rows)
 
 
 def search(
@@ -799,34 +851,43 @@ def search(
     """Return up to `limit` earlier claims with an approved verdict that match `text`, best
     first: candidates from the full-text index, re-ranked by `compare()`.
 
-    Two queries whatever the result: the index lookup, then the claims with their approved
-    verdicts, ratings and articles. `project_ids` must already be the projects the caller may
-    read; `exclude` holds claim ids never to return (the claim itself, dismissed pairs).
+    Three queries whatever the result (four when a narrow scope needs an exact re-rank): the
+    words' frequencies, the index lookup with the candidates' texts, then the approved
+    verdicts, ratings and claims of the best `limit` only. `project_ids` must already be the
+    projects the caller may read; `exclude` holds claim ids never to return (the claim
+    itself, dismissed pairs).
     """
     from .models import Verdict
     from .workflow import Status
 
     threshold = same_threshold() if threshold is None else threshold
-    ids = _candidate_ids(text, project_ids=project_ids, exclude=set(exclude), pool=pool)
-    if not ids:
-        return []
-    order = {claim_id: rank for rank, claim_id in enumerate(ids)}
-    verdicts = Verdict.objects.filter(claim_id__in=ids, status=Status.APPROVED).select_related(
-        "rating", "claim__article"
-    )
-    matches = []
-    for verdict in verdicts:
-        claim = verdict.claim
-        result = compare(text, claim.statement or claim.quote, threshold=threshold)
-        if claim.statement and not result.same:
+    rows = _candidates(text, project_ids=project_ids, exclude=set(exclude), pool=pool)
+    scored = []
+    for rank, (claim_id, quote, statement) in enumerate(rows):
+        result = compare(text, statement or quote, threshold=threshold)
+        if statement and not result.same:
             # The statement is the normalised claim; the quote may still be the closer wording.
-            by_quote = compare(text, claim.quote, threshold=threshold)
+            by_quote = compare(text, quote, threshold=threshold)
             if by_quote.same or by_quote.score > result.score + 0.1:
                 result = by_quote
-        if result.score < RELATED_THRESHOLD:
+        if result.score >= RELATED_THRESHOLD:
+            scored.append((not result.same, -result.score, rank, claim_id, result))
+    best = sorted(scored)[:limit]
+    verdicts = {
+        v.claim_id: v
+        for v in Verdict.objects.filter(
+            claim_id__in=[row[3] for row in best], status=Status.APPROVED
+        )
+        .select_related("rating", "claim")
+        .defer("claim__prefix", "claim__suffix", "explanation")
+        .order_by()  # the default ordering would join articles for nothing
+    }
+    matches = []
+    for *_, claim_id, result in best:
+        verdict = verdicts.get(claim_id)
+        if verdict is None:  # its verdict was superseded or withdrawn a moment ago
             continue
-        matches.append(Match(claim, verdict, result.score, result.same, result.differences))
-    matches.sort(key=lambda m: (not m.same, -m.score, order[m.claim.pk]))
+        matches.append(Match(verdict.claim, verdict, result.score, result.same, result.differences))
     return matches[:limit]
 
 

@@ -111,7 +111,8 @@ def ensure(connection) -> bool:
 
 def rebuild(connection) -> int:
     """Rebuild the index from the claims table; return how many claims it covers."""
-    install(connection)
+    if not is_installed(connection):
+        install(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("INSERT INTO claim_fts(claim_fts) VALUES ('rebuild')")
