@@ -20,6 +20,7 @@ urlpatterns = [
     path("claims/<int:pk>/edit/", views.claim_update, name="claim_update"),
     path("claims/<int:pk>/sources/", views.source_add, name="source_add"),
     path("claims/<int:pk>/verdict/", views.verdict_save, name="verdict_save"),
+    path("claims/<int:pk>/matches/", views.claim_match_decide, name="claim_match_decide"),
     path("ratings/<int:pk>.css", views.rating_styles, name="rating_styles"),
     # Editorial workflow (views/editorial.py) and the account page (views/account.py).
     path("projects/<slug:slug>/queue/", views.review_queue, name="review_queue"),

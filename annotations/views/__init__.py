@@ -13,6 +13,7 @@ from .editorial import (
     verdict_submit,
     verdict_withdraw,
 )
+from .matching import claim_match_decide
 from .reviewer import (
     article_add,
     article_annotate,
@@ -30,6 +31,7 @@ __all__ = [
     "article_add",
     "article_annotate",
     "claim_history",
+    "claim_match_decide",
     "claim_update",
     "dashboard",
     "project_detail",

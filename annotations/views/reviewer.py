@@ -330,7 +330,10 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         if frozen is not None:
             for field in claim_form.fields.values():
                 field.disabled = True
+        from .matching import checked_before  # claim matching (issue 12)
+
         context |= {
+            "checked_before": checked_before(claim=selected, user=user),
             "claim_frozen": frozen,
             "state": states[selected.pk][0],
             "mine": mine,
