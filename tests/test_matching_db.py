@@ -332,3 +332,35 @@ def test_the_endpoints_are_in_the_openapi_schema(reviewer):
     for path in ("/api/v1/projects/{slug}/matches/", "/api/v1/claims/{id}/matches/",
                  "/api/v1/claims/{id}/matches/confirm/", "/api/v1/claims/{id}/matches/dismiss/"):  # fmt: skip
         assert path in schema
+
+
+def test_confirmed_links_are_exported_as_matches_and_survive_import_corpus(
+    checked, reviewer, tmp_path
+):
+    """The jsonl export carries `matches`; import_corpus restores them; exporting again gives
+    the same bytes."""
+    import json
+
+    from tests.test_export_api import _empty_the_database
+
+    birmingham, london = checked["birmingham"], checked["london"]
+    services.confirm_match(claim_id=birmingham.pk, matched_id=london.pk, user=reviewer)
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    call_command(
+        "export", project="newsdesk", status="all", output=str(first), stderr=io.StringIO()
+    )
+    [record] = [json.loads(line) for line in first.read_text().splitlines()]
+    by_id = {c["id"]: c for c in record["claims"]}
+    assert by_id[birmingham.pk]["matches"] == [london.pk]
+    assert by_id[london.pk]["matches"] == []
+
+    ClaimMatch.objects.all().delete()
+    _empty_the_database()
+    call_command("import_corpus", str(first), stderr=io.StringIO())
+    assert list(ClaimMatch.objects.values_list("claim_id", "matched_id", "decision")) == [
+        (birmingham.pk, london.pk, "same")
+    ]
+    call_command(
+        "export", project="newsdesk", status="all", output=str(second), stderr=io.StringIO()
+    )
+    assert second.read_bytes() == first.read_bytes()
