@@ -26,7 +26,7 @@ from rapidfuzz import fuzz
 SAME_THRESHOLD = 0.55
 # Candidates scoring below this are not shown at all (neither same nor related).
 RELATED_THRESHOLD = 0.3
-CANDIDATE_POOL = 40  # rows read from the full-text index before re-ranking
+CANDIDATE_POOL = 25  # rows read from the full-text index before re-ranking
 MAX_QUERY_TERMS = 16
 MIN_TERMS = 3  # rank by at least this many of the query's rarest words...
 POSTINGS_BUDGET = 3000  # ...and by more only while their index postings stay within this
@@ -846,7 +846,7 @@ def search(
     exclude: set[int] | frozenset[int] = frozenset(),
     limit: int = 5,
     threshold: float | None = None,
-    pool: int = CANDIDATE_POOL,
+    pool: int | None = None,
 ) -> list[Match]:
     """Return up to `limit` earlier claims with an approved verdict that match `text`, best
     first: candidates from the full-text index, re-ranked by `compare()`.
@@ -861,6 +861,7 @@ def search(
     from .workflow import Status
 
     threshold = same_threshold() if threshold is None else threshold
+    pool = pool or CANDIDATE_POOL
     rows = _candidates(text, project_ids=project_ids, exclude=set(exclude), pool=pool)
     scored = []
     for rank, (claim_id, quote, statement) in enumerate(rows):

@@ -214,6 +214,18 @@ def time_endpoints(*, project, user, claim_ids: list[int], texts: list[str], que
     return _percentiles(text_times), _percentiles(claim_times)
 
 
+def time_search(*, project, texts: list[str], queries: int) -> tuple[float, float]:
+    """Return (p50, p95) in ms of `matching.search` alone (no HTTP, session or rendering)."""
+    from annotations import matching
+
+    times = []
+    for i in range(queries):
+        started = time.perf_counter()
+        matching.search(texts[i % len(texts)], project_ids=[project.pk])
+        times.append(time.perf_counter() - started)
+    return _percentiles(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--claims", type=int, default=50_000, help="approved claims in all")
@@ -264,6 +276,7 @@ def main() -> None:
     texts = [text for _, text in data.rewordings] + [t for _, _, t in data.near_misses]
     text_ms, claim_ms = time_endpoints(project=project, user=reviewer, claim_ids=marked,
                                        texts=texts, queries=args.queries)  # fmt: skip
+    search_ms = time_search(project=project, texts=texts, queries=args.queries)
     print(f"database: {connection.vendor}; approved claims: {len(ids) + extra}; "
           f"loaded in {loaded:.0f} s; queries timed: {args.queries} per endpoint")  # fmt: skip
     print("| set | MAP@5 | MRR | Recall@5 | rewordings same | near misses same | unrelated same |")
@@ -273,7 +286,8 @@ def main() -> None:
               f"{r['rewordings_same']:.1%} | {r['near_misses_same']:.1%} | "
               f"{r['unrelated_same']} |")  # fmt: skip
     print(f"latency ms (p50 / p95): text endpoint {text_ms[0]:.1f} / {text_ms[1]:.1f}; "
-          f"claim endpoint {claim_ms[0]:.1f} / {claim_ms[1]:.1f}")  # fmt: skip
+          f"claim endpoint {claim_ms[0]:.1f} / {claim_ms[1]:.1f}; "
+          f"search() alone {search_ms[0]:.1f} / {search_ms[1]:.1f}")  # fmt: skip
     for change, text in large["near_failures"]:
         print(f"  near miss judged same ({change}): {text}")
     if tmp is not None and not args.keep:
