@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 SAME_THRESHOLD = 0.55
 # Candidates scoring below this are not shown at all (neither same nor related).
 RELATED_THRESHOLD = 0.3
+SEMANTIC_WEIGHT = 0.35  # share of the score from the optional embedding re-ranker
 CANDIDATE_POOL = 25  # rows read from the full-text index before re-ranking
 MAX_QUERY_TERMS = 16
 MIN_TERMS = 3  # rank by at least this many of the query's rarest words...
@@ -686,12 +687,61 @@ def similarity(ours: Features, theirs: Features) -> float:
     return round((0.35 * sort + 0.35 * tset) / 100 + 0.3 * shared / union, 4)
 
 
-def compare(ours: str, theirs: str, *, threshold: float = SAME_THRESHOLD) -> Comparison:
-    """Compare two claim texts: their similarity, whether they are the same claim, and why not."""
+def compare(
+    ours: str, theirs: str, *, threshold: float = SAME_THRESHOLD, semantic: float | None = None
+) -> Comparison:
+    """Compare two claim texts: their similarity, whether they are the same claim, and why not.
+
+    `semantic` is the cosine similarity of the two texts' embeddings when the optional
+    re-ranker is installed; it is blended into the score, never into the differences.
+    """
     a, b = features(ours), features(theirs)
     found = differences(a, b)
     score = similarity(a, b)
+    if semantic is not None:
+        score = round((1 - SEMANTIC_WEIGHT) * score + SEMANTIC_WEIGHT * max(semantic, 0.0), 4)
     return Comparison(score=score, same=score >= threshold and not found, differences=found)
+
+
+@lru_cache(maxsize=1)
+def _load_embedder():
+    """Load wordllama's static embeddings from the weights inside its wheel (no download)."""
+    try:
+        import wordllama
+        from wordllama import WordLlama
+    except ImportError:
+        return None
+    from pathlib import Path
+
+    folder = Path(wordllama.__file__).parent
+    try:
+        return WordLlama.load(
+            config="l2_supercat", dim=256, disable_download=True, cache_dir=folder
+        )
+    except (FileNotFoundError, OSError, ValueError) as exc:  # a wheel without its weights
+        import logging
+
+        logging.getLogger(__name__).warning("Semantic re-ranker not loaded: %s", exc)
+        return None
+
+
+def embedder():
+    """Return the optional semantic re-ranker (`pip install -e '.[semantic]'`), or None when it
+    is not installed or FACTCHECK_MATCH_SEMANTIC is False."""
+    from django.conf import settings
+
+    if not getattr(settings, "FACTCHECK_MATCH_SEMANTIC", True):
+        return None
+    return _load_embedder()
+
+
+def semantic_similarities(text: str, others: list[str]) -> list[float | None]:
+    """Return the cosine similarity of `text` to each of `others` (None without the extra)."""
+    model = embedder()
+    if model is None or not others:
+        return [None] * len(others)
+    vectors = model.embed([text, *others], norm=True)
+    return [float(v) for v in vectors[1:] @ vectors[0]]
 
 
 def query_terms(text: str) -> list[str]:
@@ -864,11 +914,12 @@ def search(
     pool = pool or CANDIDATE_POOL
     rows = _candidates(text, project_ids=project_ids, exclude=set(exclude), pool=pool)
     scored = []
+    semantic = semantic_similarities(text, [statement or quote for _, quote, statement in rows])
     for rank, (claim_id, quote, statement) in enumerate(rows):
-        result = compare(text, statement or quote, threshold=threshold)
+        result = compare(text, statement or quote, threshold=threshold, semantic=semantic[rank])
         if statement and not result.same:
             # The statement is the normalised claim; the quote may still be the closer wording.
-            by_quote = compare(text, quote, threshold=threshold)
+            by_quote = compare(text, quote, threshold=threshold, semantic=semantic[rank])
             if by_quote.same or by_quote.score > result.score + 0.1:
                 result = by_quote
         if result.score >= RELATED_THRESHOLD:

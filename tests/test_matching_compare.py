@@ -132,3 +132,12 @@ def test_features_of_a_huge_text_are_bounded():
     """A pasted essay costs no more than its first 2000 characters."""
     text = "Crime rose 20% in Manchester. " * 50_000
     assert len(features(text).text) == 2000
+
+
+def test_a_semantic_similarity_moves_the_score_but_never_hides_a_difference():
+    """The optional re-ranker's cosine is blended into the score; even a perfect one leaves a
+    changed place a different claim."""
+    plain = compare("Crime in Manchester rose 20%", "Crime in London rose 20%")
+    boosted = compare("Crime in Manchester rose 20%", "Crime in London rose 20%", semantic=1.0)
+    assert boosted.score > plain.score
+    assert not boosted.same and [d.kind for d in boosted.differences] == ["entity"]
