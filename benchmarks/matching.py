@@ -230,9 +230,9 @@ def time_search(*, project, texts: list[str], queries: int) -> tuple[float, floa
 
 
 def _semantic_available() -> bool:
-    from annotations import matching
+    from annotations.matching.compare import _load_embedder
 
-    return matching._load_embedder() is not None
+    return _load_embedder() is not None
 
 
 def _set_mode(mode: str) -> None:
