@@ -187,6 +187,7 @@ def test_the_text_endpoint_judges_a_rewording_the_same_claim(checked, reviewer, 
         ({"q": "x" * 2001}, "q", "the limit is 2000"),
         ({"q": "crime", "limit": "0"}, "limit", "from 1 to 20"),
         ({"q": "crime", "limit": "many"}, "limit", "from 1 to 20"),
+        ({"q": "crime", "limit": "²"}, "limit", "from 1 to 20"),
     ],
 )
 def test_bad_search_parameters_get_a_400_saying_what_to_fix(

@@ -8,6 +8,8 @@ serializers for the OpenAPI schema; they never write.
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -67,7 +69,9 @@ class MatchListSerializer(serializers.Serializer):
 
 
 class MatchDecisionInputSerializer(serializers.Serializer):
-    matched = serializers.IntegerField(help_text="The earlier checked claim's id.")
+    matched = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The earlier checked claim's id."
+    )
 
 
 class MatchDecisionSerializer(serializers.Serializer):
@@ -84,7 +88,7 @@ LIMIT = OpenApiParameter(
 
 def _limit(request) -> int:
     raw = request.query_params.get("limit", "5")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_LIMIT:
         raise ValidationError({"limit": f"limit must be a whole number from 1 to {MAX_LIMIT}."})
     return int(raw)
 

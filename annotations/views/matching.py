@@ -6,6 +6,8 @@ is `services.confirm_match` / `services.dismiss_match`.
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
@@ -30,7 +32,7 @@ def claim_match_decide(request, pk):
     claim = selectors.readable_claim(request.user, pk, Claim.objects.only("pk", "article_id"))
     matched = request.POST.get("matched", "")
     decision = request.POST.get("decision", "")
-    if not matched.isdigit() or decision not in ClaimMatch.Decision.values:
+    if not re.fullmatch(r"[0-9]{1,18}", matched) or decision not in ClaimMatch.Decision.values:
         messages.error(request, "Choose a suggestion and whether it is the same claim.")
         return redirect(_panel_url(claim, "checked-before"))
     decide = (
