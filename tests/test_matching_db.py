@@ -73,6 +73,16 @@ def test_marking_a_claim_indexes_it_and_approval_makes_it_a_candidate(checked, r
     ) == [london.pk]
 
 
+def test_a_withdrawn_verdict_stops_the_claim_being_suggested(checked, editor, project):
+    """Candidates are claims with an approved verdict *now*: the join is made at query time,
+    so a verdict change needs no reindexing."""
+    london = checked["london"]
+    assert found_ids("London knife crime rose by 20%", project) == [london.pk]
+    verdict = london.verdicts.get()
+    services.withdraw_verdict(verdict_id=verdict.pk, user=editor, note="Source retracted.")
+    assert found_ids("London knife crime rose by 20%", project) == []
+
+
 def test_editing_a_statement_reindexes_it(checked, reviewer, project):
     bus = make_claim(
         article=checked["article"], user=reviewer, quote="Bus use fell 15% since 2019."
