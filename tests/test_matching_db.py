@@ -375,3 +375,22 @@ def test_confirmed_links_are_exported_as_matches_and_survive_import_corpus(
         "export", project="newsdesk", status="all", output=str(second), stderr=io.StringIO()
     )
     assert second.read_bytes() == first.read_bytes()
+
+
+def test_a_narrow_scope_is_searched_exactly_when_other_projects_fill_the_ranked_head(
+    project, other_project, reviewer, editor
+):
+    """The index ranks all projects' claims first; when the best of them all belong to other
+    projects, the search ranks again within the caller's projects instead of finding nothing."""
+    from benchmarks.matching import load_claims
+
+    crowd = [f"Knife crime in London rose 20% last year, report {n} says." for n in range(30)]
+    load_claims(project=other_project, reviewer=reviewer, editor=editor, texts=crowd, approved=True)
+    [mine] = load_claims(
+        project=project, reviewer=reviewer, editor=editor, approved=True,
+        texts=["Police recorded that knife crime went up in London by a fifth."],
+    )  # fmt: skip
+    found = matching.search(
+        "Knife crime in London rose 20% last year", project_ids=[project.pk], pool=2
+    )
+    assert [m.claim.pk for m in found] == [mine]

@@ -93,8 +93,7 @@ def _limit(request) -> int:
     return int(raw)
 
 
-def _render(found: list[matching.Match], decided: dict[int, str] | None = None) -> Response:
-    decided = decided or {}
+def _render(found: list[matching.Match]) -> Response:
     results = [
         {
             "claim": m.claim,
@@ -102,7 +101,7 @@ def _render(found: list[matching.Match], decided: dict[int, str] | None = None) 
             "score": m.score,
             "same": m.same,
             "differences": [d.as_dict() for d in m.differences],
-            "decision": decided.get(m.claim.pk, ""),
+            "decision": m.decision,
         }
         for m in found
     ]
@@ -145,8 +144,8 @@ class ClaimMatchesApi(APIView):
     @extend_schema(parameters=[LIMIT], responses={200: MatchListSerializer, **ERRORS})
     def get(self, request, pk):
         claim = visible_claim(request, pk)
-        found, decided = matching.matches_for_claim(claim, user=request.user, limit=_limit(request))
-        return _render(found, decided)
+        found = matching.matches_for_claim(claim, user=request.user, limit=_limit(request))
+        return _render(found)
 
 
 class ClaimMatchDecisionApi(APIView):

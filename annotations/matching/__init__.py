@@ -21,7 +21,7 @@ from .compare import (
     semantic_similarities,
     similarity,
 )
-from .search import Match, decided_pairs, matches_for_claim, scope_for, search
+from .search import Match, matches_for_claim, scope_for, search
 
 __all__ = [
     "RELATED_THRESHOLD",
@@ -32,7 +32,6 @@ __all__ = [
     "Match",
     "Quantity",
     "compare",
-    "decided_pairs",
     "differences",
     "embedder",
     "features",

@@ -31,6 +31,7 @@ class Match:
     score: float
     same: bool
     differences: list[Difference]
+    decision: str = ""  # "same" or "dismissed" once a reviewer decided on the pair
 
 
 def _selective_terms(cursor, vendor: str, terms: list[str]) -> list[str]:
@@ -59,11 +60,17 @@ def _selective_terms(cursor, vendor: str, terms: list[str]) -> list[str]:
 
 
 def _candidates(
-    text: str, *, project_ids: list[int], exclude: set[int], pool: int
-) -> list[tuple[int, str, str]]:
-    """Return up to `pool` (id, quote, statement) of claims with an approved verdict in
-    `project_ids` that the full-text index finds for `text`, best first (two queries, three
-    if the scope is narrow)."""
+    text: str, *, project_ids: list[int], exclude: set[int], pool: int, for_claim: int | None
+) -> list[tuple[int, str, str, str]]:
+    """Return up to `pool` (id, quote, statement, decision) of claims with an approved verdict
+    in `project_ids` that the full-text index finds for `text`, best first.
+
+    `decision` is the reviewers' decision on the pair (`for_claim`, that claim), "" if none;
+    dismissed pairs are left out. One query for long texts (the words' frequencies), one to
+    rank: in the index alone, the caller's scope and approval checked on the ranked head. Only
+    if that head was full and the scope kept too few of it, a third ranks with the scope
+    inside (exact, slower: a narrow scope in a big database).
+    """
     from django.db import connection
 
     from ..workflow import Status
@@ -73,52 +80,65 @@ def _candidates(
         return []
     if connection.vendor not in ("sqlite", "postgresql"):
         return _scan(terms, project_ids=project_ids, exclude=exclude, pool=pool)
-    # Only integers are formatted into the SQL (int() below); text goes in as a parameter.
-    scope = ",".join(str(int(p)) for p in project_ids)
-    excluded = ",".join(str(int(c)) for c in exclude) or "0"
-    where = (
-        f"a.project_id IN ({scope}) AND c.id NOT IN ({excluded}) AND EXISTS (SELECT 1 FROM "  # noqa: S608
-        "annotations_verdict v WHERE v.claim_id = c.id AND v.status = %s)"
-    )
     with connection.cursor() as cursor:
-        terms = _selective_terms(cursor, connection.vendor, terms)
+        if len(terms) > MIN_TERMS:
+            terms = _selective_terms(cursor, connection.vendor, terms)
         if not terms:
             return []
         if connection.vendor == "sqlite":
             match = " OR ".join(f'"{t}"' for t in terms)
             ranked = "SELECT rowid AS id, rank AS score FROM claim_fts WHERE claim_fts MATCH %s"
-            order = "f.score"
         else:
             match = " | ".join(terms)
             ranked = (
                 "SELECT id, -ts_rank_cd(search_vector, q) AS score FROM annotations_claim, "
                 "to_tsquery('english', %s) q WHERE search_vector @@ q"
             )
-            order = "f.score, f.id"
-        # Rank in the index alone first (cheap), then keep what the caller may see. Should the
-        # scope filter leave too few, rank again with the filter inside (exact, slower).
+        # Only integers are formatted into the SQL (int() below); text goes in as parameters.
+        scope = {int(p) for p in project_ids}
+        pair = int(for_claim or 0)
+        columns = (
+            "c.id, c.quote, c.statement, a.project_id, EXISTS (SELECT 1 FROM annotations_verdict "  # noqa: S608
+            "v WHERE v.claim_id = c.id AND v.status = %s), (SELECT m.decision FROM "
+            f"annotations_claimmatch m WHERE (m.claim_id = {pair} AND m.matched_id = c.id) OR "
+            f"(m.matched_id = {pair} AND m.claim_id = c.id) LIMIT 1)"
+        )
         head = pool * 5
         sql = (
-            f"SELECT c.id, c.quote, c.statement FROM ({ranked} ORDER BY score LIMIT {int(head)}) f "  # noqa: S608
+            f"SELECT {columns} FROM ({ranked} ORDER BY score LIMIT {int(head)}) f "  # noqa: S608
             "JOIN annotations_claim c ON c.id = f.id "
-            f"JOIN annotations_article a ON a.id = c.article_id WHERE {where} "
-            f"ORDER BY {order} LIMIT {int(pool)}"
+            "JOIN annotations_article a ON a.id = c.article_id ORDER BY f.score, f.id"
         )
-        cursor.execute(sql, [match, Status.APPROVED])
-        rows = cursor.fetchall()
-        if len(rows) < pool:
-            cursor.execute(f"SELECT count(*) FROM ({ranked} LIMIT {int(head)}) f", [match])  # noqa: S608
-            if cursor.fetchone()[0] >= head:
-                cursor.execute(
-                    sql.replace(f" LIMIT {int(head)}) f", ") f"), [match, Status.APPROVED]
-                )
-                rows = cursor.fetchall()
-        return rows
+        cursor.execute(sql, [Status.APPROVED, match])
+        ranked_rows = cursor.fetchall()
+        kept = [
+            (claim_id, quote, statement, decision or "")
+            for claim_id, quote, statement, project_id, approved, decision in ranked_rows
+            if approved and project_id in scope and claim_id not in exclude
+            and decision != "dismissed"
+        ]  # fmt: skip
+        if len(kept) < pool and len(ranked_rows) >= head:
+            in_scope = ",".join(map(str, sorted(scope)))
+            exact = (
+                f"SELECT {columns} FROM ({ranked}) f "  # noqa: S608
+                "JOIN annotations_claim c ON c.id = f.id "
+                f"JOIN annotations_article a ON a.id = c.article_id "
+                f"WHERE a.project_id IN ({in_scope}) AND EXISTS (SELECT 1 FROM "
+                "annotations_verdict v WHERE v.claim_id = c.id AND v.status = %s) "
+                f"ORDER BY f.score, f.id LIMIT {int(pool + len(exclude)) + 50}"
+            )
+            cursor.execute(exact, [Status.APPROVED, match, Status.APPROVED])
+            kept = [
+                (claim_id, quote, statement, decision or "")
+                for claim_id, quote, statement, _, _, decision in cursor.fetchall()
+                if claim_id not in exclude and decision != "dismissed"
+            ]
+        return kept[:pool]
 
 
 def _scan(
     terms: list[str], *, project_ids: list[int], exclude: set[int], pool: int
-) -> list[tuple[int, str, str]]:
+) -> list[tuple[int, str, str, str]]:
     """Without an index (databases other than SQLite and PostgreSQL): scan for the longest
     words. Slow, but correct."""
     from django.db.models import Q
@@ -134,7 +154,7 @@ def _scan(
         .exclude(claim_id__in=exclude)
         .values_list("claim_id", "claim__quote", "claim__statement")[:pool]
     )
-    return list(rows)
+    return [(*row, "") for row in rows]
 
 
 def search(
@@ -145,25 +165,29 @@ def search(
     limit: int = 5,
     threshold: float | None = None,
     pool: int | None = None,
+    for_claim: int | None = None,
 ) -> list[Match]:
     """Return up to `limit` earlier claims with an approved verdict that match `text`, best
     first: candidates from the full-text index, re-ranked by `compare()`.
 
-    Three queries whatever the result (four when a narrow scope needs an exact re-rank): the
-    words' frequencies, the index lookup with the candidates' texts, then the approved
-    verdicts, ratings and claims of the best `limit` only. `project_ids` must already be the
-    projects the caller may read; `exclude` holds claim ids never to return (the claim
-    itself, dismissed pairs).
+    At most four queries whatever the result, usually two: the words' frequencies (long texts
+    only), the index lookup with the candidates' texts (see `_candidates`), then the approved
+    verdicts, ratings and claims of the best `limit` (only if any). `project_ids` must already
+    be the projects the caller may read; `exclude` holds claim ids never to return. With
+    `for_claim`, pairs dismissed for that claim are left out and each match carries the
+    decision taken on it.
     """
     from ..models import Verdict
     from ..workflow import Status
 
     threshold = same_threshold() if threshold is None else threshold
     pool = pool or CANDIDATE_POOL
-    rows = _candidates(text, project_ids=project_ids, exclude=set(exclude), pool=pool)
+    rows = _candidates(
+        text, project_ids=project_ids, exclude=set(exclude), pool=pool, for_claim=for_claim
+    )
     scored = []
-    semantic = semantic_similarities(text, [statement or quote for _, quote, statement in rows])
-    for rank, (claim_id, quote, statement) in enumerate(rows):
+    semantic = semantic_similarities(text, [statement or quote for _, quote, statement, _ in rows])
+    for rank, (claim_id, quote, statement, decision) in enumerate(rows):
         result = compare(text, statement or quote, threshold=threshold, semantic=semantic[rank])
         if statement and not result.same:
             # The statement is the normalised claim; the quote may still be the closer wording.
@@ -171,8 +195,10 @@ def search(
             if by_quote.same or by_quote.score > result.score + 0.1:
                 result = by_quote
         if result.score >= RELATED_THRESHOLD:
-            scored.append((not result.same, -result.score, rank, claim_id, result))
+            scored.append((not result.same, -result.score, rank, claim_id, decision, result))
     best = sorted(scored)[:limit]
+    if not best:
+        return []
     verdicts = {
         v.claim_id: v
         for v in Verdict.objects.filter(
@@ -183,12 +209,14 @@ def search(
         .order_by()  # the default ordering would join articles for nothing
     }
     matches = []
-    for *_, claim_id, result in best:
+    for *_, claim_id, decision, result in best:
         verdict = verdicts.get(claim_id)
         if verdict is None:  # its verdict was superseded or withdrawn a moment ago
             continue
-        matches.append(Match(verdict.claim, verdict, result.score, result.same, result.differences))
-    return matches[:limit]
+        matches.append(
+            Match(verdict.claim, verdict, result.score, result.same, result.differences, decision)
+        )
+    return matches
 
 
 def scope_for(user, project) -> list[int]:
@@ -202,27 +230,14 @@ def scope_for(user, project) -> list[int]:
     return sorted({project.pk, *others})
 
 
-def decided_pairs(claim_id: int) -> dict[int, str]:
-    """Return {other claim id: decision} of the pairs decided for `claim_id`, either way round."""
-    from django.db.models import Q
-
-    from ..models import ClaimMatch
-
-    rows = ClaimMatch.objects.filter(Q(claim_id=claim_id) | Q(matched_id=claim_id)).values_list(
-        "claim_id", "matched_id", "decision"
-    )
-    return {(b if a == claim_id else a): decision for a, b, decision in rows}
-
-
-def matches_for_claim(claim, *, user, limit: int = 5) -> tuple[list[Match], dict[int, str]]:
+def matches_for_claim(claim, *, user, limit: int = 5) -> list[Match]:
     """Return the earlier checked claims for a marked `claim` (never itself, never a dismissed
-    pair) and the decisions taken so far. `claim.article.project` must be readable by `user`."""
-    decided = decided_pairs(claim.pk)
-    dismissed = {other for other, decision in decided.items() if decision == "dismissed"}
-    found = search(
+    pair), each with the decision taken on it. `claim.article.project` must be readable by
+    `user`."""
+    return search(
         claim.statement or claim.quote,
         project_ids=scope_for(user, claim.article.project),
-        exclude={claim.pk, *dismissed},
+        exclude={claim.pk},
         limit=limit,
+        for_claim=claim.pk,
     )
-    return found, decided

@@ -19,10 +19,9 @@ from ..models import Claim, ClaimMatch
 from .reviewer import _panel_url, _status_of
 
 
-def checked_before(*, claim: Claim, user) -> list[dict]:
+def checked_before(*, claim: Claim, user) -> list[matching.Match]:
     """Return the panel's suggestions for `claim` (a constant number of queries)."""
-    found, decided = matching.matches_for_claim(claim, user=user, limit=5)
-    return [{"match": m, "decision": decided.get(m.claim.pk, "")} for m in found]
+    return matching.matches_for_claim(claim, user=user, limit=5)
 
 
 @login_required
