@@ -1,7 +1,7 @@
-"""The claim panel's "Checked before" section: earlier approved verdicts on the same or a
-related claim, and the reviewer's decision on each (plain form POSTs that work without
-JavaScript and redirect back to the panel). Finding them is `annotations.matching`; deciding
-is `services.confirm_match` / `services.dismiss_match`.
+"""The claim panel's "Checked before" decisions: confirm a suggested earlier claim as the same
+claim, or dismiss it (plain form POSTs that work without JavaScript and redirect back to the
+panel). The suggestions themselves are `matching.matches_for_claim`, which the annotation page
+puts in its context; deciding is `services.confirm_match` / `services.dismiss_match`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from .. import matching, selectors, services
+from .. import selectors, services
 from ..exceptions import DomainError
 from ..models import Claim, ClaimMatch
 from .reviewer import _panel_url, _status_of
-
-
-def checked_before(*, claim: Claim, user) -> list[matching.Match]:
-    """Return the panel's suggestions for `claim` (a constant number of queries)."""
-    return matching.matches_for_claim(claim, user=user, limit=5)
 
 
 @login_required

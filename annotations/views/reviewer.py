@@ -31,6 +31,7 @@ from .. import permissions, selectors, services, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
+from ..matching import matches_for_claim
 from ..models import Article, Claim, Project, RatingLabel, Verdict
 from ..workflow import FREEZES_CLAIM, Status
 
@@ -330,10 +331,8 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         if frozen is not None:
             for field in claim_form.fields.values():
                 field.disabled = True
-        from .matching import checked_before  # claim matching (issue 12)
-
         context |= {
-            "checked_before": checked_before(claim=selected, user=user),
+            "checked_before": matches_for_claim(selected, user=user, limit=5),
             "claim_frozen": frozen,
             "state": states[selected.pk][0],
             "mine": mine,
