@@ -153,6 +153,10 @@ class Project(models.Model):
         default=1,
         help_text="Independent verdicts a claim needs before an editor decides (double review).",
     )
+    match_across_projects = models.BooleanField(
+        default=False,
+        help_text="“Checked before” also searches every other project the reviewer is a member of.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
@@ -517,6 +521,41 @@ class Verdict(models.Model):
     @property
     def etag(self) -> str:
         return f'"{self.version}"'
+
+
+class ClaimMatch(models.Model):
+    """A reviewer's decision on a "checked before" suggestion: `claim` is the same claim as the
+    earlier `matched` claim, or the suggestion was dismissed (and is not shown again).
+
+    One row per pair, whichever way round it was decided (`services.matching` looks both ways).
+    Links go with their claims (CASCADE): they are derived from the two claims, and the Event
+    that recorded the decision keeps the history.
+    """
+
+    class Decision(models.TextChoices):
+        SAME = "same", "Same claim"
+        DISMISSED = "dismissed", "Dismissed"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="match_decisions")
+    matched = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["claim", "matched"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "matched"], name="claimmatch_unique_pair"),
+            models.CheckConstraint(condition=~Q(claim=F("matched")), name="claimmatch_not_itself"),
+            models.CheckConstraint(
+                condition=Q(decision__in=["same", "dismissed"]), name="claimmatch_decision_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id} {self.decision} {self.matched_id}"
 
 
 class Event(models.Model):

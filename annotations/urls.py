@@ -30,6 +30,7 @@ urlpatterns = [
     path("claims/<id:pk>/edit/", views.claim_update, name="claim_update"),
     path("claims/<id:pk>/sources/", views.source_add, name="source_add"),
     path("claims/<id:pk>/verdict/", views.verdict_save, name="verdict_save"),
+    path("claims/<id:pk>/matches/", views.claim_match_decide, name="claim_match_decide"),
     path("ratings/<id:pk>.css", views.rating_styles, name="rating_styles"),
     # Editorial workflow (views/editorial.py) and the account page (views/account.py).
     path("projects/<slug:slug>/queue/", views.review_queue, name="review_queue"),

@@ -40,7 +40,7 @@ UNPROVEN = rating(
 )
 
 
-def claim(cid, quote, *, verdicts, sources=(), statement="", claimant=""):
+def claim(cid, quote, *, verdicts, sources=(), statement="", claimant="", matches=()):
     start = TEXT.index(quote)
     end = start + len(quote)
     prefix, suffix = context_around(TEXT, start, end)
@@ -59,6 +59,7 @@ def claim(cid, quote, *, verdicts, sources=(), statement="", claimant=""):
         "updated_at": "2025-06-11T08:05:00Z",
         "sources": list(sources),
         "verdicts": list(verdicts),
+        "matches": list(matches),
     }
 
 
@@ -140,7 +141,7 @@ def sample_rows() -> list[list[dict]]:
             claim(
                 10, "=SUM(A1) is not a claim 👍🏽", verdicts=[verdict(100, TRUE, status="draft")]
             ),
-            claim(11, "日本の輸入は12%増えた", verdicts=[]),
+            claim(11, "日本の輸入は12%増えた", verdicts=[], matches=[8]),
         ],
     }
     empty = {**article, "id": 43, "title": "No claims yet", "url": "", "claims": []}

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from ..exports.views import ProjectExportApi
-from . import job_views, stats_views, version_views, views
+from . import job_views, matching_views, stats_views, version_views, views
 from .docs import DocsPage, SchemaApi
 
 urlpatterns = [
@@ -76,6 +76,26 @@ urlpatterns = [
     path("sources/<id:pk>/", views.SourceDetailApi.as_view(), name="api-source"),
     path("claims/<id:pk>/verdicts/", views.ClaimVerdictsApi.as_view(), name="api-claim-verdicts"),
     path("claims/<id:pk>/history/", views.ClaimHistoryApi.as_view(), name="api-claim-history"),
+    path(
+        "projects/<slug:slug>/matches/",
+        matching_views.ProjectMatchesApi.as_view(),
+        name="api-project-matches",
+    ),
+    path(
+        "claims/<id:pk>/matches/",
+        matching_views.ClaimMatchesApi.as_view(),
+        name="api-claim-matches",
+    ),
+    path(
+        "claims/<id:pk>/matches/confirm/",
+        matching_views.ClaimMatchDecisionApi.as_view(decision="same"),
+        name="api-claim-match-confirm",
+    ),
+    path(
+        "claims/<id:pk>/matches/dismiss/",
+        matching_views.ClaimMatchDecisionApi.as_view(decision="dismissed"),
+        name="api-claim-match-dismiss",
+    ),
     path("verdicts/<id:pk>/", views.VerdictDetailApi.as_view(), name="api-verdict"),
     *[
         path(

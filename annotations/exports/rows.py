@@ -16,7 +16,8 @@ Row shape (one article):
                verdicts: [{id, status, version, rating, explanation_html, explanation_text,
                            no_source_reason, sources: [source ids], reviewer, submitted_at,
                            approved_by, approved_at, supersedes, correction_note, review_note,
-                           created_at, updated_at}]}]}
+                           created_at, updated_at}],
+               matches: [ids of earlier checked claims a reviewer confirmed as the same claim]}]}
 `rating` is {slug, name, scale: {slug, version}, ordinal, truth_score, fever, averitec,
 claimreview_rating, claimreview_bounds}. People appear as their project pseudonym, or as their
 username when identities were asked for (the caller checks `permissions.can_export`).
@@ -34,10 +35,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connections
-from django.db.models import Exists, F, OuterRef, Q, TextField
+from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast
 
-from ..models import Article, Claim, Membership, Project, RatingScale, Source, Verdict
+from ..models import Article, Claim, ClaimMatch, Membership, Project, RatingScale, Source, Verdict
 from ..workflow import Status
 from .common import Row, db_timestamp
 
@@ -194,6 +195,19 @@ def _day(value) -> str | None:
     return value.isoformat()
 
 
+def _confirmed_matches() -> Subquery:
+    """Return a claim's confirmed "same claim" links as one comma-separated text column, so the
+    claims query carries them (no query more per chunk)."""
+    links = (
+        ClaimMatch.objects.filter(claim_id=OuterRef("pk"), decision=ClaimMatch.Decision.SAME)
+        .order_by()
+        .values("claim_id")
+        .annotate(ids=StringAgg(Cast("matched_id", TextField()), delimiter=Value(",")))
+        .values("ids")
+    )
+    return Subquery(links, output_field=TextField())
+
+
 def export_rows(
     *,
     project: Project,
@@ -241,6 +255,7 @@ def export_rows(
                 "id", "article_id", "start", "end", "quote", "prefix", "suffix", "statement",
                 "claimant", "claim_date", "created_by_id", "anchor", "text_version",
                 **as_text("created_at", "updated_at"),
+                matches=_confirmed_matches(),
             )
         )  # fmt: skip
         # Related rows are selected by article id (at most chunk_size parameters), never by a
@@ -338,6 +353,7 @@ def export_rows(
                     "updated_at": db_timestamp(c["updated_at_t"]),
                     "sources": sources_by_claim.get(c["id"], []),
                     "verdicts": verdicts_by_claim.get(c["id"], []),
+                    "matches": sorted(int(i) for i in (c["matches"] or "").split(",") if i),
                 }
             )
         yield [

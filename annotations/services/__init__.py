@@ -22,6 +22,7 @@ from .claims import (
     update_source,
 )
 from .common import record_event
+from .matching import confirm_match, dismiss_match
 from .projects import (
     add_member,
     create_project,
@@ -41,9 +42,11 @@ __all__ = [
     "approve_verdict",
     "attach_source",
     "clear_article_changed",
+    "confirm_match",
     "correct_verdict",
     "create_project",
     "delete_claim",
+    "dismiss_match",
     "draft_verdict",
     "ensure_default_scale",
     "import_article",

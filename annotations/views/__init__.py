@@ -14,6 +14,7 @@ from .editorial import (
     verdict_withdraw,
 )
 from .imports import import_new, job_detail
+from .matching import claim_match_decide
 from .reviewer import (
     article_add,
     article_annotate,
@@ -33,6 +34,7 @@ __all__ = [
     "article_annotate",
     "article_version_new",
     "claim_history",
+    "claim_match_decide",
     "claim_reattach",
     "claim_update",
     "dashboard",

@@ -27,6 +27,7 @@ from .. import permissions, selectors, services, tasks, text
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
+from ..matching import matches_for_claim
 from ..models import Anchor, Article, Claim, Project, RatingLabel, Verdict
 from ..params import id_or_none
 from ..segments import build_segments, render_segments
@@ -260,6 +261,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             for field in claim_form.fields.values():
                 field.disabled = True
         context |= {
+            "checked_before": matches_for_claim(selected, user=user, limit=5),
             "claim_frozen": frozen,
             "state": states[selected.pk][0],
             "mine": mine,

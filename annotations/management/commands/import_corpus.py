@@ -252,6 +252,7 @@ class Command(BaseCommand):
         batch: list[dict] = []
         value = found.value
         progress = Progress(found.records, label="Importing", stream=self.stderr._out)
+        links: list[tuple[int, int]] = []  # claim matching: (claim, matched) to restore last
 
         def flush():
             articles, sentences, claims, sources, verdicts, cited = [], [], [], [], [], []
@@ -310,6 +311,7 @@ class Command(BaseCommand):
                             updated_at=_dt(c["updated_at"]),
                         )
                     )
+                    links.extend((c["id"], matched) for matched in c.get("matches", []))
                     for s in c["sources"]:
                         sid = s["id"]
                         sources.append(
@@ -392,6 +394,7 @@ class Command(BaseCommand):
         progress.finish()
         if digest.hexdigest() != found.digest:
             raise CorpusError(f"{file} changed while it was being imported.")
+        _restore_matches(links)
         services.record_event(
             project_id=project.pk,
             actor=None,
@@ -414,3 +417,31 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
+
+
+# --- Claim matching (issue 12) ------------------------------------------------------------
+
+
+def _restore_matches(links: list[tuple[int, int]]) -> None:
+    """Recreate the confirmed "same claim" links of the file (`matches` in each claim).
+
+    Runs after every claim is in, so a link may point at any claim of the file, or at a claim
+    of another project already in the database; links to claims that are in neither are left
+    out. Who confirmed a link and when is not exported, so it comes back undated by nobody
+    (the event history, which has it, is not part of the file).
+    """
+    from django.utils import timezone
+
+    from annotations.models import ClaimMatch
+
+    if not links:
+        return
+    existing = set(
+        Claim.objects.filter(pk__in={matched for _, matched in links}).values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    ClaimMatch.objects.bulk_create(
+        ClaimMatch(claim_id=claim, matched_id=matched, decision="same", decided_at=now)
+        for claim, matched in links
+        if matched in existing
+    )
