@@ -28,6 +28,7 @@ __all__ = [
     "Signal",
     "article_names",
     "char_ngrams",
+    "covered_sentences",
     "rule_score",
     "signal_vector",
     "signals",
@@ -528,6 +529,39 @@ def rule_score(found: Sequence[Signal]) -> float:
         if kind in kinds:
             score = min(score, cap)
     return round(min(max(score, 0.0), 1.0), 2)
+
+
+#: Share of a sentence that claims must cover for it to count as marked: the suggestion leaves
+#: the list and the sentence is a positive training label. Less than half, because reviewers
+#: often mark the checkable clause of a sentence and leave its attribution out.
+COVERED_SHARE = 0.4
+
+
+def covered_sentences(
+    sentences: Sequence[tuple[int, int]], claims: Iterable[tuple[int, int]]
+) -> set[int]:
+    """Return the positions in `sentences` (ordered, non-overlapping (start, end) spans) that
+    claims cover by at least `COVERED_SHARE` of their length. Claims may overlap each other;
+    time is O(s + c log c)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(claims):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    covered: set[int] = set()
+    first = 0
+    for position, (start, end) in enumerate(sentences):
+        while first < len(merged) and merged[first][1] <= start:
+            first += 1
+        overlap = 0
+        index = first
+        while index < len(merged) and merged[index][0] < end:
+            overlap += min(end, merged[index][1]) - max(start, merged[index][0])
+            index += 1
+        if end > start and overlap >= COVERED_SHARE * (end - start):
+            covered.add(position)
+    return covered
 
 
 def signal_vector(found: Sequence[Signal]) -> list[float]:

@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ..exports.views import ProjectExportApi
-from . import job_views, stats_views, views
+from . import checkworthiness_views, job_views, stats_views, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -58,6 +58,16 @@ urlpatterns = [
     ),
     path("articles/<int:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<int:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
+    path(
+        "articles/<int:pk>/sentences/<int:index>/dismissal/",
+        checkworthiness_views.SentenceDismissalApi.as_view(),
+        name="api-sentence-dismissal",
+    ),
+    path(
+        "projects/<slug:slug>/checkworthiness/train/",
+        checkworthiness_views.CheckworthinessTrainApi.as_view(),
+        name="api-checkworthiness-train",
+    ),
     path("claims/<int:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
     path("claims/<int:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
     path("sources/<int:pk>/", views.SourceDetailApi.as_view(), name="api-source"),
