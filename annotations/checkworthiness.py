@@ -173,7 +173,7 @@ _ATTRIBUTION = _words(
     said says say told stated announced announces claimed claims reportedly reported reports
     estimated estimates estimate confirmed revealed warned insisted argued alleged allegedly
     admitted denied wrote tweeted found showed show shows concluded predicted forecasts
-    forecast promised pledged apologised apologized urged called according testified
+    forecast promised pledged apologised apologized urged called according testified argue argues
     """
 )
 _ORG_WORDS = _words(
@@ -259,7 +259,8 @@ _FURNITURE = re.compile(
     r"\blisten\s+to\s+this\b|\bcopy\s+link\b|^\s*(?:print|save|advertisement|email|tweet)\s*$|"
     r"\b\d+\s+(?:hours?|minutes?|mins?|days?|weeks?)\s+ago\b|\bimage\s+(?:source|caption)\b|"
     r"\bclick\s+here\b|\bcookies?\b|\ball\s+rights\s+reserved\b|\bcontact\s+our\s+newsroom\b|"
-    r"\bwe\s+want\s+to\s+hear\s+from\s+you\b|\bcheck\s+back\b",
+    r"\bwe\s+want\s+to\s+hear\s+from\s+you\b|\bcheck\s+back\b|"
+    r"^\s*(?:photo|photograph|image|picture|credit|video|source)\s*:|\bgetty\s+images\b",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(r"^\s*(?:by|from|words\s+by|written\s+by)\s+\w", re.IGNORECASE)
@@ -432,7 +433,11 @@ def _numeric_signals(tokens: Sequence[str], lowered: Sequence[str], add) -> None
             add("date", f"{lowered[index]} {following}")
         elif lowered[index] in _FRACTIONS and following == "of":
             add("quantity", f"{lowered[index]} of")
-        elif lowered[index] in _NUMBER_WORDS and following not in _NOT_UNITS:
+        elif (
+            lowered[index] in _NUMBER_WORDS
+            and following not in _NOT_UNITS
+            and not previous[:1].isdigit()
+        ):
             if lowered[index] in _SCALES and previous in _NUMBER_WORDS:
                 add("quantity", f"{previous} {lowered[index]}")
             elif following.isalpha() or lowered[index] in _SCALES:
@@ -494,7 +499,10 @@ def _name_signal(tokens: Sequence[str], lowered: Sequence[str], names, add) -> N
                 title = run[0]
             run = run[1:]
         run = [w for w in run if w not in _MONTHS and w not in _WEEKDAYS]
-        if run and at_start and len(run) == 1 and len(tokens[index:end]) == 1:
+        possessive = bool(run) and run[-1].endswith(("'s", "’s"))
+        if possessive:
+            run[-1] = run[-1][:-2]  # "Kenya's parliament": a name, without the "'s"
+        if run and at_start and len(run) == 1 and len(tokens[index:end]) == 1 and not possessive:
             # A lone capitalised first word is a name only if the article says so.
             # "Ryanair said" is a name; "Economists are" (a plural noun) is not.
             plural = run[0].endswith("s") and not run[0].endswith("ss")
