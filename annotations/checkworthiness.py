@@ -263,11 +263,22 @@ _FURNITURE = re.compile(
     r"^\s*(?:photo|photograph|image|picture|credit|video|source)\s*:|\bgetty\s+images\b",
     re.IGNORECASE,
 )
+# Every furniture pattern contains one of these words: the pattern runs only when one is there.
+_FURNITURE_HINTS = _words(
+    """
+    read comment comments loading share subscribe sign newsletter follow related updated
+    published posted last reporter listen copy print save advertisement email tweet ago image
+    click cookie cookies rights contact hear check photo photograph picture credit video
+    source getty
+    """
+)
 _BYLINE = re.compile(r"^\s*(?:by|from|words\s+by|written\s+by)\s+\w", re.IGNORECASE)
 _TOKEN = re.compile(r"[$€£¥₹₩₽]?\d[\d,.:/-]*\d%?|[$€£¥₹₩₽]?\d%?|\w(?:[\w’'&-]*\w)?|[%,;:()\"“”]")
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\ds?")
 _NUMERIC_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}")
 _FINAL = ".!?…。！？\"”’')»"
+_FINAL_TUPLE = tuple(_FINAL)
+_FURNITURE_WORDS = 14
 _MAX_TOKENS = 400  # a "sentence" longer than this is scored on its first 400 tokens
 
 
@@ -326,9 +337,14 @@ def signals(sentence: str, names: frozenset[str] = frozenset()) -> list[Signal]:
     words = [t for t in tokens if t[:1].isalnum() or t[:1] in _CURRENCY_SIGNS]
     stripped = sentence.strip()
     # --- penalties that describe the whole line
-    if _FURNITURE.search(stripped[:300]) or (_BYLINE.match(stripped) and len(words) <= 8):
+    ends_properly = stripped.endswith(_FINAL_TUPLE)
+    # Furniture is a short line; looking only there keeps the costly pattern off prose.
+    short_line = len(words) <= _FURNITURE_WORDS or not ends_properly
+    maybe_furniture = short_line and not vocabulary.isdisjoint(_FURNITURE_HINTS)
+    if (maybe_furniture and _FURNITURE.search(stripped[:300])) or (
+        _BYLINE.match(stripped) and len(words) <= 8
+    ):
         add("furniture", " ".join(stripped.split())[:60])
-    ends_properly = stripped.endswith(tuple(_FINAL))
     if stripped.rstrip("\"”’')»").endswith(("?", "？", "؟")):
         add("question", "")
     elif not ends_properly and words:
@@ -369,7 +385,7 @@ def signals(sentence: str, names: frozenset[str] = frozenset()) -> list[Signal]:
     if not hard_fact:
         opinion = next((t for t in lowered if t in _OPINION_WORDS), None)
         if opinion is None:
-            opinion = _phrase_in(lowered, _OPINION_PHRASES)
+            opinion = _phrase_in(lowered, _OPINION_STARTS)
         if opinion is not None:
             add("opinion", opinion)
         if (advice := next((t for t in lowered if t in _ADVICE_WORDS), None)) is not None:
@@ -378,15 +394,18 @@ def signals(sentence: str, names: frozenset[str] = frozenset()) -> list[Signal]:
             add("speculation", maybe)
     if ends_properly and len(words) >= 5 and "question" not in found:
         add("declarative", "")
-    order = {kind: position for position, kind in enumerate(SIGNAL_KINDS)}
-    return [Signal(kind, found[kind]) for kind in sorted(found, key=order.__getitem__)]
+    return [Signal(kind, found[kind]) for kind in sorted(found, key=_ORDER.__getitem__)]
 
 
-def _phrase_in(lowered: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> str | None:
-    """Return the first of `phrases` (word tuples of at most four) found in `lowered`."""
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
     starts: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
         starts.setdefault(phrase[0], []).append(phrase)
+    return starts
+
+
+def _phrase_in(lowered: Sequence[str], starts: dict[str, list[tuple[str, ...]]]) -> str | None:
+    """Return the first phrase of `starts` (`_by_first_word` of word tuples) in `lowered`."""
     for index, token in enumerate(lowered):
         for phrase in starts.get(token, ()):
             if tuple(lowered[index : index + len(phrase)]) == phrase:
@@ -444,6 +463,9 @@ def _numeric_signals(tokens: Sequence[str], lowered: Sequence[str], add) -> None
                 add("quantity", f"{lowered[index]} {following}".strip())
 
 
+_ORDER = {kind: position for position, kind in enumerate(SIGNAL_KINDS)}
+_OPINION_STARTS = _by_first_word(_OPINION_PHRASES)
+_COMPARISON_STARTS = _by_first_word(_COMPARISON_PHRASES)
 _FRACTIONS = _words("half third quarter fifth tenth")
 _MONTHS_LOWER = frozenset(month.lower() for month in _MONTHS)
 _DATE_LEADS = _words("in on since until by from last this next early late mid of")
@@ -452,7 +474,7 @@ _NOT_UNITS = _words("of and or to the a an in on at by for with as is was")
 
 def _comparison_signal(lowered: Sequence[str], add) -> None:
     """Add a comparison or superlative ("more than", "the highest", "a record")."""
-    if (phrase := _phrase_in(lowered, _COMPARISON_PHRASES)) is not None:
+    if (phrase := _phrase_in(lowered, _COMPARISON_STARTS)) is not None:
         add("comparison", phrase)
         return
     for token in lowered:

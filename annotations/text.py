@@ -1,7 +1,7 @@
-"""Text handling for articles: the canonical text, sentences, check-worthiness, UTF-16 and
-code-point offsets, and anchoring quotes. Every offset here is a code-point offset into the
-canonical text; UTF-16 offsets (what browsers count) are converted at the edge with
-`utf16_to_codepoint` / `codepoint_to_utf16`. Pure Python with no Django import, so it needs no
+"""Text handling for articles: the canonical text, sentences (scored by the rules in
+`checkworthiness`), UTF-16 and code-point offsets, and anchoring quotes. Every offset here is a
+code-point offset into the canonical text; UTF-16 offsets (what browsers count) are converted
+at the edge with `utf16_to_codepoint` / `codepoint_to_utf16`. Pure Python with no Django import, so it needs no
 settings; anything that reads or writes the database belongs in `services`, not here.
 
 Sentence splitting is hand-written rules rather than a library: pysbd (last release 2021, needs a
