@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "checkworthiness"
+#: Articles written after the rules were and never used to tune them.
+HELD_OUT_DIR = DATA_DIR.with_name("checkworthiness-heldout")
 
 
 @dataclass(frozen=True)

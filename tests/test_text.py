@@ -664,7 +664,11 @@ def test_the_evaluation_set_is_large_and_varied():
     assert {"politics", "economy", "health", "science", "technology", "sport"} <= kinds
 
 
-@pytest.mark.parametrize("article", EVALUATION_SET, ids=lambda article: article.name)
+@pytest.mark.parametrize(
+    "article",
+    EVALUATION_SET + evaluation.load_set(evaluation.HELD_OUT_DIR),
+    ids=lambda article: article.name,
+)
 def test_every_article_of_the_evaluation_set_splits_into_its_labelled_sentences(article):
     """Headings, bylines, "U.S.", "Dr.", decimals and quotes split where the labels say."""
     assert sentences(article.text) == list(article.sentences)
