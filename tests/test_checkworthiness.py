@@ -345,3 +345,12 @@ def test_signals_and_names_stay_linear_on_adversarial_input(sentence):
     thread.start()
     thread.join(timeout=20)
     assert done.is_set(), "scoring took more than 20 s: not linear"
+
+
+def test_a_huge_sentence_index_or_article_id_is_a_clear_404(reviewer, chips):
+    huge = 10**30
+    response = api_for(reviewer).post(dismissal_url(chips, huge))
+    assert response.status_code == 404
+    assert f"has no sentence {huge}" in response.json()["detail"]
+    response = api_for(reviewer).post(f"/api/v1/articles/{huge}/sentences/0/dismissal/")
+    assert response.status_code == 404
