@@ -7,9 +7,9 @@ settings; anything that reads or writes the database belongs in `services`, not 
 Sentence splitting is hand-written rules rather than a library: pysbd (last release 2021, needs a
 language code) took 2.1-3.3 s on a 50,000-character article and left Arabic and Devanagari
 sentences joined; sentencex (maintained, ~1 ms) returns strings without offsets, merged list
-items and missed the break after "(See below.)". These rules pass our tests and split a dense
-50,000-character article (1,750 sentences) in about 40 ms on the 2-core dev machine; scoring
-with the check-worthiness signals takes about 1.6 times that again (benchmarks/text.py).
+items and missed the break after "(See below.)". These rules pass our tests; splitting and
+scoring a dense 50,000-character article (1,750 sentences) took about 40 ms on the 2-core dev
+machine with the old scorer, and about 1.6 times as long with the check-worthiness signals.
 """
 
 from __future__ import annotations
