@@ -147,7 +147,8 @@ def _model_scores(
             for sentence in (text[start:end] for _, start, end, _, _ in rows)
         )
         if len(_MODEL_SCORES) >= _MODEL_SCORES_KEPT:
-            _MODEL_SCORES.pop(next(iter(_MODEL_SCORES)))
+            # Oldest first; tolerant of another thread having emptied or trimmed it meanwhile.
+            _MODEL_SCORES.pop(next(iter(_MODEL_SCORES), None), None)
         _MODEL_SCORES[key] = scores
     return scores
 
