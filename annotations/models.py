@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
@@ -160,6 +161,11 @@ class Project(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="projects"
     )
+    suggest_threshold = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Sentences whose check-worthiness score is at least this are suggested (0-1).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -170,6 +176,10 @@ class Project(models.Model):
             models.CheckConstraint(
                 condition=Q(required_verdicts__gte=1, required_verdicts__lte=5),
                 name="project_required_verdicts_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(suggest_threshold__gte=0, suggest_threshold__lte=1),
+                name="project_suggest_threshold_0_1",
             ),
         ]
 
@@ -320,6 +330,50 @@ class Anchor(models.TextChoices):
     EXACT = "exact", "Exact"
     FUZZY = "fuzzy", "Found approximately after an edit; check it"
     ORPHANED = "orphaned", "Not found in the current text"
+
+
+class SentenceDismissal(models.Model):
+    """A reviewer's "Not a claim" on a suggested sentence: it leaves the suggestion list and
+    becomes a negative label for the project's check-worthiness model."""
+
+    sentence = models.OneToOneField(Sentence, on_delete=models.PROTECT, related_name="dismissal")
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"not a claim: sentence {self.sentence_id}"
+
+
+class CheckworthinessModel(models.Model):
+    """A project's trained check-worthiness model, stored as data (never pickled).
+
+    `data` is `checkworthiness.LinearModel.as_data()`: vocabularies with their idf, the
+    logistic regression's coefficients and intercept. The newest row of a project is the one
+    in use; older rows are its training history with their cross-validated scores."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="checkworthiness_models"
+    )
+    data = models.JSONField()
+    labels = models.PositiveIntegerField(help_text="Labelled sentences it was trained on.")
+    positives = models.PositiveIntegerField(help_text="Of which check-worthy (claims).")
+    precision = models.FloatField()
+    recall = models.FloatField()
+    f1 = models.FloatField()
+    folds = models.PositiveSmallIntegerField()
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-created_at", "-pk"]
+        get_latest_by = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} model {self.pk} (F1 {self.f1:.2f})"
 
 
 class Claim(models.Model):

@@ -114,7 +114,8 @@ def build_segments(article_text: str, sentences, claims, states) -> list[Segment
         classes = ["seg"]
         if current is not None:
             segment.sentence = current.index
-            if current.score >= text.SUGGEST_THRESHOLD:
+            # `suggested` is set by selectors.mark_suggestions (threshold, claims, dismissals).
+            if getattr(current, "suggested", current.score >= text.SUGGEST_THRESHOLD):
                 classes.append("suggested")
                 segment.title = "Suggested claim: " + ", ".join(current.reasons or ["check-worthy"])
         if open_count:

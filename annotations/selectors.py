@@ -11,13 +11,23 @@ from __future__ import annotations
 
 import functools
 
-import orjson
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from . import permissions
+from . import checkworthiness, permissions
 from .exceptions import NotVisible
-from .models import Article, Claim, Event, Membership, Project, Sentence, Source, Verdict
+from .models import (
+    Article,
+    CheckworthinessModel,
+    Claim,
+    Event,
+    Membership,
+    Project,
+    Sentence,
+    SentenceDismissal,
+    Source,
+    Verdict,
+)
 from .workflow import EDITORS, LIVE, PRIVATE, PUBLIC, Status
 
 
@@ -97,23 +107,169 @@ def _iso(value) -> str | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _sentences_json(article_id: int, text_sha256: str) -> orjson.Fragment:
-    """Return an article's sentences as a ready JSON fragment.
+def _sentence_rows(article_id: int, text_sha256: str) -> tuple[tuple, ...]:
+    """Return an article's sentences as (index, start, end, rule score, reasons) rows.
 
     Sentences change only with the text, and an article's text never changes once stored, so
-    the fragment is keyed by the text's digest and built once per process (at most 256 kept).
+    the rows are keyed by the text's digest and read once per process (at most 256 kept). What
+    depends on the project (threshold, trained model) or on reviewers (claims, dismissals) is
+    added per request by `sentence_suggestions`, never kept here.
     """
-    rows = (
+    return tuple(
         Sentence.objects.filter(article_id=article_id)
         .order_by("index")
         .values_list("index", "start", "end", "score", "reasons")
     )
-    return orjson.Fragment(
-        orjson.dumps(
-            [
-                {"index": i, "start": b, "end": e, "score": sc, "reasons": r}
-                for i, b, e, sc, r in rows
-            ]
+
+
+@functools.lru_cache(maxsize=32)
+def _stored_model(model_id: int) -> checkworthiness.LinearModel:
+    """Return a stored model as data ready to apply (a model row never changes once saved)."""
+    data = CheckworthinessModel.objects.values_list("data", flat=True).get(pk=model_id)
+    return checkworthiness.LinearModel.from_data(data)
+
+
+_MODEL_SCORES: dict[tuple[int, str, int], tuple[float, ...]] = {}
+_MODEL_SCORES_KEPT = 256
+
+
+def _model_scores(
+    article_id: int, text_sha256: str, model_id: int, text: str, rows: tuple[tuple, ...]
+) -> tuple[float, ...]:
+    """Return the trained model's score of each sentence, computed once per text and model."""
+    key = (article_id, text_sha256, model_id)
+    scores = _MODEL_SCORES.get(key)
+    if scores is None:
+        model = _stored_model(model_id)
+        names = checkworthiness.article_names(text)
+        scores = tuple(
+            round(model.probability(sentence, checkworthiness.signals(sentence, names)), 2)
+            for sentence in (text[start:end] for _, start, end, _, _ in rows)
+        )
+        if len(_MODEL_SCORES) >= _MODEL_SCORES_KEPT:
+            # Oldest first; tolerant of another thread having emptied or trimmed it meanwhile.
+            _MODEL_SCORES.pop(next(iter(_MODEL_SCORES), None), None)
+        _MODEL_SCORES[key] = scores
+    return scores
+
+
+def clear_sentence_caches() -> None:
+    """Forget cached sentence rows, stored models and model scores (tests, after training)."""
+    _sentence_rows.cache_clear()
+    _stored_model.cache_clear()
+    _MODEL_SCORES.clear()
+
+
+def latest_model_id(project_id: int) -> int | None:
+    """Return the id of the project's newest trained model, or None (then the rules decide)."""
+    return (
+        CheckworthinessModel.objects.filter(project_id=project_id)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def sentence_suggestions(
+    *,
+    article_id: int,
+    text: str,
+    text_sha256: str,
+    threshold: float,
+    model_id: int | None,
+    claim_spans: list[tuple[int, int]],
+    dismissed: set[int],
+    rows: tuple[tuple, ...] | None = None,
+) -> list[dict]:
+    """Return each sentence with `score`, `suggested` and `reasons`, as pages and the API show.
+
+    `score` is the trained model's when the project has one (`model_id`), else the rules'.
+    `suggested` is score >= the project's `threshold` and the sentence neither covered by
+    claims (`checkworthiness.covered_sentences`) nor in `dismissed` (sentence indexes).
+    `rows` are (index, start, end, rule score, reasons) when the caller has them already."""
+    if rows is None:
+        rows = _sentence_rows(article_id, text_sha256)
+    if model_id is not None:
+        scores = _model_scores(article_id, text_sha256, model_id, text, rows)
+    else:
+        scores = tuple(row[3] for row in rows)
+    covered = checkworthiness.covered_sentences([(r[1], r[2]) for r in rows], claim_spans)
+    return [
+        {
+            "index": index,
+            "start": start,
+            "end": end,
+            "score": score,
+            "suggested": score >= threshold and position not in covered and index not in dismissed,
+            "dismissed": index in dismissed,
+            "reasons": reasons,
+        }
+        for position, ((index, start, end, _, reasons), score) in enumerate(
+            zip(rows, scores, strict=True)
+        )
+    ]
+
+
+def mark_suggestions(*, article: Article, sentences: list[Sentence], claims: list[Claim]) -> list:
+    """Set `score` (the model's once the project has one), `suggested` and `dismissed` on each
+    sentence of the annotation page, and return the suggested ones in order (two queries)."""
+    rows = tuple((s.index, s.start, s.end, s.score, s.reasons) for s in sentences)
+    states = sentence_suggestions(
+        rows=rows,
+        article_id=article.pk,
+        text=article.text,
+        text_sha256=article.text_sha256,
+        threshold=article.project.suggest_threshold,
+        model_id=latest_model_id(article.project_id),
+        claim_spans=[(claim.start, claim.end) for claim in claims],
+        dismissed=dismissed_indexes(article.pk),
+    )
+    by_index = {state["index"]: state for state in states}
+    for sentence in sentences:
+        state = by_index.get(sentence.index)
+        sentence.score = state["score"] if state else sentence.score
+        sentence.suggested = bool(state and state["suggested"])
+        sentence.dismissed = bool(state and state["dismissed"])
+    return [sentence for sentence in sentences if sentence.suggested]
+
+
+def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
+    """Return (labels, of which check-worthy) the project has for training: sentences covered
+    by claims and sentences dismissed. Two queries; sentence spans only, never the text."""
+    claims: dict[int, list[tuple[int, int]]] = {}
+    for article_id, start, end in Claim.objects.filter(article__project=project).values_list(
+        "article_id", "start", "end"
+    ):
+        claims.setdefault(article_id, []).append((start, end))
+    with_claims = Claim.objects.filter(article__project=project).values("article_id")
+    spans: dict[int, list[tuple[int, int, bool]]] = {}
+    for article_id, start, end, dismissal in (
+        Sentence.objects.filter(
+            Q(article_id__in=with_claims) | Q(article__project=project, dismissal__isnull=False)
+        )
+        .order_by("article_id", "index")
+        .values_list("article_id", "start", "end", "dismissal")
+    ):
+        spans.setdefault(article_id, []).append((start, end, dismissal is not None))
+    labels = positives = 0
+    for article_id, rows in spans.items():
+        covered = checkworthiness.covered_sentences(
+            [(start, end) for start, end, _ in rows], claims.get(article_id, [])
+        )
+        for position, (_, _, dismissed) in enumerate(rows):
+            if position in covered:
+                labels += 1
+                positives += 1
+            elif dismissed:
+                labels += 1
+    return labels, positives
+
+
+def dismissed_indexes(article_id: int) -> set[int]:
+    """Return the indexes of an article's sentences marked "Not a claim"."""
+    return set(
+        SentenceDismissal.objects.filter(sentence__article_id=article_id).values_list(
+            "sentence__index", flat=True
         )
     )
 
@@ -121,20 +277,27 @@ def _sentences_json(article_id: int, text_sha256: str) -> orjson.Fragment:
 def article_detail_data(*, article_id, user) -> dict:
     """Return one article as the API shows it: text, sentences, claims, readable verdicts.
 
-    Rows, not model instances: at most four queries (article with the caller's role,
-    sentences once per process, claims, verdicts) whatever the article holds. Raises
+    Rows, not model instances: at most six queries (article with the caller's role and its
+    project's newest model, sentences once per process, the stored model once per process,
+    dismissals, claims, verdicts) whatever the article holds. Raises
     NotVisible (404) for articles outside the caller's projects.
     """
     role = Membership.objects.filter(project=OuterRef("project"), user=user.pk)
+    newest_model = CheckworthinessModel.objects.filter(project=OuterRef("project")).order_by(
+        "-created_at", "-pk"
+    )
     try:
         article = (
             Article.objects.visible_to(user)
-            .annotate(my_role=Subquery(role.values("role")[:1]))
+            .annotate(
+                my_role=Subquery(role.values("role")[:1]),
+                model_id=Subquery(newest_model.values("pk")[:1]),
+            )
             .values(
                 "id", "project__slug", "project_id", "project__required_verdicts", "title",
                 "url", "publisher", "author", "published_at", "language", "text_sha256",
                 "created_at", "updated_at", "text", "my_role", "version", "source_url",
-                "source_sha256", "fetched_at",
+                "source_sha256", "fetched_at", "model_id", "project__suggest_threshold",
             )
             .get(pk=article_id)
         )  # fmt: skip
@@ -187,7 +350,15 @@ def article_detail_data(*, article_id, user) -> dict:
         "created_at": _iso(article["created_at"]),
         "updated_at": _iso(article["updated_at"]),
         "text": article["text"],
-        "sentences": _sentences_json(article["id"], article["text_sha256"]),
+        "sentences": sentence_suggestions(
+            article_id=article["id"],
+            text=article["text"],
+            text_sha256=article["text_sha256"],
+            threshold=article["project__suggest_threshold"],
+            model_id=article["model_id"],
+            claim_spans=[(c["start"], c["end"]) for c in claims],
+            dismissed=dismissed_indexes(article["id"]),
+        ),
         "claims": [
             {
                 "id": c["id"],

@@ -1,14 +1,15 @@
-"""Text handling for articles: the canonical text, sentences, check-worthiness, UTF-16 and
-code-point offsets, and anchoring quotes. Every offset here is a code-point offset into the
-canonical text; UTF-16 offsets (what browsers count) are converted at the edge with
-`utf16_to_codepoint` / `codepoint_to_utf16`. Pure Python with no Django import, so it needs no
+"""Text handling for articles: the canonical text, sentences (scored by the rules in
+`checkworthiness`), UTF-16 and code-point offsets, and anchoring quotes. Every offset here is a
+code-point offset into the canonical text; UTF-16 offsets (what browsers count) are converted
+at the edge with `utf16_to_codepoint` / `codepoint_to_utf16`. Pure Python with no Django import, so it needs no
 settings; anything that reads or writes the database belongs in `services`, not here.
 
 Sentence splitting is hand-written rules rather than a library: pysbd (last release 2021, needs a
 language code) took 2.1-3.3 s on a 50,000-character article and left Arabic and Devanagari
 sentences joined; sentencex (maintained, ~1 ms) returns strings without offsets, merged list
-items and missed the break after "(See below.)". These rules pass our tests and split and score
-a dense 50,000-character article (1,750 sentences) in about 40 ms on the 2-core dev machine.
+items and missed the break after "(See below.)". These rules pass our tests; splitting and
+scoring a dense 50,000-character article (1,750 sentences) took about 40 ms on the 2-core dev
+machine with the old scorer, and about 1.6 times as long with the check-worthiness signals.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from . import checkworthiness as _cw
 from . import htmlparse
 
 __all__ = [
@@ -34,8 +36,8 @@ __all__ = [
     "utf16_to_codepoint",
 ]
 
-#: Sentences whose check-worthiness is at or above this are offered as suggested claims.
-SUGGEST_THRESHOLD = 0.5
+#: Default score at or above which a sentence is suggested (each project sets its own).
+SUGGEST_THRESHOLD = _cw.SUGGEST_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +243,7 @@ MAX_SENTENCES = 5_000
 
 
 def split_sentences(text: str) -> list[SentenceSpan]:
-    """Return the sentences of `text` in order, each scored by `checkworthiness`.
+    """Return the sentences of `text` in order, each scored by the rules (`checkworthiness`).
 
     Spans are code-point offsets, ordered and non-overlapping; `text[start:end]` is non-empty
     and carries no surrounding whitespace. A paragraph break always ends a sentence, and so does
@@ -272,8 +274,9 @@ def split_sentences(text: str) -> list[SentenceSpan]:
         else:
             pieces.append((start, end))
     spans: list[SentenceSpan] = []
+    names = _cw.article_names(text)
     for start, end in pieces:
-        score, reasons = checkworthiness(text[start:end])
+        score, reasons = checkworthiness(text[start:end], names)
         spans.append(SentenceSpan(len(spans), start, end, score, reasons))
     return spans
 
@@ -418,182 +421,16 @@ def _is_abbreviation(text: str, token: tuple[int, str], next_word: str) -> bool:
 
 # --- Check-worthiness -------------------------------------------------------------------------
 
-_WEIGHTS = {
-    "number": 0.3,
-    "comparison": 0.25,
-    "attribution": 0.2,
-    "actor": 0.15,
-    "date": 0.15,
-}
-_QUESTION_CAP = 0.2
-_SHORT_CAP = 0.2
-_OPINION_PENALTY = 0.2
 
-# The scorer runs on every sentence of every imported article, so it looks words up in sets
-# and runs the costlier regular expressions only when a cheap test says they can match.
-_WORD = re.compile(r"\w+")
-_DIGIT = re.compile(r"\d")
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-_CALENDAR_WORDS = frozenset([*_MONTHS.split("|"), *_WEEKDAYS.split("|")])
-_DATE_HINTS = _word_set(
-    f"{_MONTHS.lower().replace('|', ' ')} {_WEEKDAYS.lower().replace('|', ' ')} yesterday"
-    " year month week quarter decade"
-)
-_NUMERIC_DATE = re.compile(
-    r"(?<!\w)(?<!\d[.,])(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:1[5-9]|20)\d\ds?)"
-    r"(?!\w|[.,]\d)"
-)
-_WORDED_DATE = re.compile(
-    rf"\b(?:{_MONTHS}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+\d{{1,2}}\b"
-    rf"|\b\d{{1,2}}\s+(?:{_MONTHS})\b"
-    rf"|\b(?:in|since|until|by|from|last|this|next|early|late|mid-?)\s+(?:{_MONTHS})\b"
-    rf"|\b(?:{_MONTHS.replace('May|', '')}|{_WEEKDAYS})\b"
-    r"|(?i:\b(?:yesterday|last\s+(?:year|month|week|quarter|decade)"
-    r"|this\s+(?:year|month|week|quarter)|next\s+(?:year|month|week))\b)"
-)
-_SCALE_WORDS = _word_set(
-    "hundred hundreds thousand thousands million millions billion billions trillion trillions"
-    " dozen dozens percent"
-)
-_NUMBER = re.compile(
-    r"[$€£¥₹]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent\b|per\s+cent\b)|\d+(?:[.,]\d+)*"
-)
-_COMPARISON_WORDS = _word_set(
-    """
-    fewer fewest highest lowest largest smallest biggest greatest worst best record double
-    doubled triple tripled halved twice increase increased increases increasing decrease
-    decreased decreases decreasing rise rises rising rose risen fall falls falling fell fallen
-    drop drops dropped grew grow grows growth decline declined declines declining surge surged
-    plunge plunged soar soared slump slumped outnumber outnumbered outnumbers outpace outpaced
-    higher lower larger smaller bigger cheaper faster slower
-    """
-)
-_COMPARISON_PHRASE = re.compile(
-    r"\b(?:(?:more|less|fewer|higher|lower|greater|larger|smaller|bigger|better|worse)\s+than|compared\s+(?:with|to)|as\s+(?:many|much)\s+as"
-    r"|at\s+least|up\s+to|times\s+(?:more|as)|the\s+most)\b",
-    re.IGNORECASE,
-)
-_COMPARISON_HINTS = _word_set("than compared as least up times most")
-_ATTRIBUTION_WORDS = _word_set(
-    """
-    said says say told stated states announced announces claimed claims claim reportedly
-    reported reports estimated estimates confirmed revealed warned insisted argued alleged
-    allegedly admitted denied noted wrote tweeted posted found showed shows concluded predicted
-    promised pledged
-    """
-)
-_ACCORDING_TO = re.compile(r"\baccording\s+to\b", re.IGNORECASE)
-# Upper-case letters of the Latin, Greek and Cyrillic blocks (the re module has no \p{Lu}).
-_UPPER = "".join(
-    re.escape(char)
-    for code in (*range(0x41, 0x530), *range(0x1E00, 0x2000))
-    if (char := chr(code)).isupper()
-)
-# A capitalised word of two or more letters: "C" in "40°C" or "U" in "U.S." is not a name.
-_CAPITALISED = rf"(?:(?<![\w°])[{_UPPER}][\w’'&-]+)"
-_ACTOR = re.compile(
-    rf"{_CAPITALISED}(?:\s+(?:(?:of|the|for|and|de|del|la|le|van|von|der|al|bin)\s+)?"
-    rf"{_CAPITALISED})*"
-)
-_NOT_NAMES = _SENTENCE_STARTERS | _TITLES
-_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z][A-Z0-9&]+\b")
-_OPINION = re.compile(
-    r"\b(?:I|we)\s+(?:think|believe|feel|guess|suppose)\b|\bin\s+my\s+(?:opinion|view)\b",
-    re.IGNORECASE,
-)
-_OPINION_HINTS = _word_set("think believe feel guess suppose opinion view")
-_QUESTION_MARKS = "?？؟"
+def checkworthiness(
+    sentence: str, names: frozenset[str] = frozenset()
+) -> tuple[float, tuple[str, ...]]:
+    """Return the rules' check-worthiness of `sentence`, in [0, 1], and the readable reasons.
 
-
-def checkworthiness(sentence: str) -> tuple[float, tuple[str, ...]]:
-    """Return how check-worthy `sentence` is, in [0, 1], and the reasons for the score.
-
-    Each feature found adds its weight and one reason: a number or percentage (0.3), a
-    comparison (0.25), an attribution verb (0.2), a named actor (0.15) and a date or year
-    (0.15). An opinion marker ("I think") subtracts 0.2; questions and very short sentences are
-    capped at 0.2. Sentences at or above `SUGGEST_THRESHOLD` are suggested as claims.
-    """
-    score = 0.0
-    reasons: list[str] = []
-
-    def add(feature: str, reason: str) -> None:
-        nonlocal score
-        score += _WEIGHTS[feature]
-        reasons.append(reason)
-
-    words = _WORD.findall(sentence.lower())
-    vocabulary = set(words)
-    has_digit = _DIGIT.search(sentence) is not None
-    dates = [match.span() for match in _NUMERIC_DATE.finditer(sentence)] if has_digit else []
-    if not vocabulary.isdisjoint(_DATE_HINTS):
-        dates = sorted(dates + [match.span() for match in _WORDED_DATE.finditer(sentence)])
-    if (has_digit and any(_outside(m.span(), dates) for m in _NUMBER.finditer(sentence))) or (
-        not vocabulary.isdisjoint(_SCALE_WORDS)
-    ):
-        add("number", "contains a number or percentage")
-    phrase = (
-        None if vocabulary.isdisjoint(_COMPARISON_HINTS) else _COMPARISON_PHRASE.search(sentence)
-    )
-    if phrase:
-        add("comparison", f"comparison: '{_phrase(phrase)}'")
-    elif comparison := next((word for word in words if word in _COMPARISON_WORDS), None):
-        add("comparison", f"comparison: '{comparison}'")
-    according = None if "according" not in vocabulary else _ACCORDING_TO.search(sentence)
-    if according:
-        add("attribution", f"attribution verb: '{_phrase(according)}'")
-    elif verb := next((word for word in words if word in _ATTRIBUTION_WORDS), None):
-        add("attribution", f"attribution verb: '{verb}'")
-    if actor := _named_actor(sentence):
-        add("actor", f"named actor: '{actor}'")
-    if dates:
-        first = sentence[dates[0][0] : dates[0][1]]
-        add("date", f"date or year: '{' '.join(first.split())}'")
-    if not vocabulary.isdisjoint(_OPINION_HINTS) and (opinion := _OPINION.search(sentence)):
-        score -= _OPINION_PENALTY
-        reasons.append(f"opinion marker: '{' '.join(opinion.group(0).split())}'")
-    if sentence.rstrip().rstrip(_CLOSERS).rstrip("!！").endswith(tuple(_QUESTION_MARKS)):
-        score = min(score, _QUESTION_CAP)
-        reasons.append("a question, not an assertion")
-    pieces = sentence.split()
-    if (len(pieces) < 3) if len(pieces) > 1 else (len(sentence) < 6):
-        score = min(score, _SHORT_CAP)
-        reasons.append("very short sentence")
-    return round(min(max(score, 0.0), 1.0), 2), tuple(reasons)
-
-
-def _outside(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
-    return all(span[1] <= start or span[0] >= end for start, end in others)
-
-
-def _phrase(match: re.Match[str]) -> str:
-    return " ".join(match.group(0).lower().split())
-
-
-def _named_actor(sentence: str) -> str | None:
-    """Return the first capitalised name or acronym that is not just a sentence-initial word."""
-    lead = len(sentence) - len(sentence.lstrip(_OPENERS + " "))
-    for match in _ACTOR.finditer(sentence):
-        words = match.group(0).split()
-        # The character before the match, spaces skipped: walking back (rather than slicing the
-        # sentence up to each match) keeps a sentence of thousands of "The x" linear.
-        before = match.start()
-        while before > 0 and sentence[before - 1].isspace():
-            before -= 1
-        starts_sentence = match.start() == lead or (before > 0 and sentence[before - 1] in ':"“')
-        if starts_sentence:
-            # A capitalised first word says nothing by itself; "The", "In" are not names.
-            if len(words) < 2:
-                continue
-            while words and words[0].lower() in _SENTENCE_STARTERS:
-                words = words[1:]
-        words = [word for word in words if word not in _CALENDAR_WORDS]
-        if not words or (len(words) == 1 and words[0].lower() in _NOT_NAMES):
-            continue  # "I", "But I", a pronoun starting a quoted sentence, or "Prof" in "Prof."
-        return " ".join(words)
-    if acronym := _ACRONYM.search(sentence):
-        return acronym.group(0)
-    return None
+    The signals and their weights live in `annotations.checkworthiness`; `names` are the
+    article's recurring names (`checkworthiness.article_names`)."""
+    found = _cw.signals(sentence, names)
+    return _cw.rule_score(found), tuple(signal.reason for signal in found)
 
 
 # --- Offsets ----------------------------------------------------------------------------------

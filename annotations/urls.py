@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth, views
+from .views import checkworthiness as checkworthiness_views
 from .views import stats as stats_views
 
 urlpatterns = [
@@ -26,6 +27,16 @@ urlpatterns = [
         "articles/<id:pk>/sentences/<id:index>/claim/",
         views.sentence_claim,
         name="sentence_claim",
+    ),
+    path(
+        "articles/<id:pk>/sentences/<id:index>/dismiss/",
+        checkworthiness_views.sentence_dismiss,
+        name="sentence_dismiss",
+    ),
+    path(
+        "projects/<slug:slug>/checkworthiness/train/",
+        checkworthiness_views.checkworthiness_train,
+        name="checkworthiness_train",
     ),
     path("claims/<id:pk>/edit/", views.claim_update, name="claim_update"),
     path("claims/<id:pk>/sources/", views.source_add, name="source_add"),

@@ -58,7 +58,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "slug", "name", "description", "organisation_name", "organisation_url",
             "methodology_url", "corrections_policy_url", "required_verdicts", "rating_scale",
-            "my_roles", "created_at",
+            "suggest_threshold", "my_roles", "created_at",
         ]  # fmt: skip
 
     def get_my_roles(self, project) -> list[str]:
@@ -78,9 +78,33 @@ class ArticleSerializer(serializers.ModelSerializer):
 
 
 class SentenceSerializer(serializers.ModelSerializer):
+    score = serializers.FloatField(
+        read_only=True,
+        help_text="Check-worthiness in [0, 1]: the project's trained model once it has one, "
+        "else the rules.",
+    )
+    suggested = serializers.BooleanField(
+        read_only=True,
+        help_text="Score at or above the project's suggest_threshold, not covered by claims and "
+        "not dismissed.",
+    )
+    dismissed = serializers.BooleanField(read_only=True, help_text='Marked "Not a claim".')
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Readable signals behind the rules\' score, e.g. "a percentage: 80%".',
+    )
+
     class Meta:
         model = Sentence
-        fields = ["index", "start", "end", "score", "reasons"]
+        fields = ["index", "start", "end", "score", "suggested", "dismissed", "reasons"]
+
+
+class SentenceDismissalSerializer(serializers.Serializer):
+    article = serializers.IntegerField(source="sentence.article_id", read_only=True)
+    index = serializers.IntegerField(source="sentence.index", read_only=True)
+    dismissed_by = serializers.CharField(source="dismissed_by.username", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
 
 
 class VerdictSummarySerializer(serializers.ModelSerializer):

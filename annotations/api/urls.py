@@ -3,7 +3,14 @@
 from django.urls import path
 
 from ..exports.views import ProjectExportApi
-from . import job_views, matching_views, stats_views, version_views, views
+from . import (
+    checkworthiness_views,
+    job_views,
+    matching_views,
+    stats_views,
+    version_views,
+    views,
+)
 from .docs import DocsPage, SchemaApi
 
 urlpatterns = [
@@ -68,6 +75,16 @@ urlpatterns = [
         "projects/<slug:slug>/stats/",
         stats_views.ProjectStatsApi.as_view(),
         name="api-project-stats",
+    ),
+    path(
+        "articles/<id:pk>/sentences/<id:index>/dismissal/",
+        checkworthiness_views.SentenceDismissalApi.as_view(),
+        name="api-sentence-dismissal",
+    ),
+    path(
+        "projects/<slug:slug>/checkworthiness/train/",
+        checkworthiness_views.CheckworthinessTrainApi.as_view(),
+        name="api-checkworthiness-train",
     ),
     path("articles/<id:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
     path("articles/<id:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),

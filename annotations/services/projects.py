@@ -114,6 +114,7 @@ PROJECT_SETTINGS = (
     "organisation_url",
     "methodology_url",
     "corrections_policy_url",
+    "suggest_threshold",
     "required_verdicts",
     "rating_scale",
 )
@@ -136,6 +137,12 @@ def update_project(*, project: Project, actor: User | None, **fields) -> Project
                     "required_verdicts must be between 1 and 5.", field="required_verdicts"
                 )
             values[name] = value
+        elif name == "suggest_threshold":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ValidationFailed(
+                    "suggest_threshold must be a number from 0 to 1.", field="suggest_threshold"
+                )
+            values[name] = float(value)
         elif name == "rating_scale":
             if not isinstance(value, RatingScale):
                 raise ValidationFailed("Choose a rating scale.", field="rating_scale")

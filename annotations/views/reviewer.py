@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services, tasks, text
+from .. import permissions, selectors, services, tasks
 from ..exceptions import DomainError, NotVisible, ValidationFailed
 from ..forms.reviewer import ArticleForm, ArticleSearchForm, ClaimForm, SourceForm, VerdictForm
 from ..importers import ArticleRecord, read_file
@@ -220,12 +220,8 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
     claims = list(article.claims.all())
     sentences = list(article.sentences.all())
     states = {c.pk: claim_state(c) for c in claims}
-    spans = {(c.start, c.end) for c in claims}
-    suggested = [
-        (s, article.text[s.start : s.end])
-        for s in sentences
-        if s.score >= text.SUGGEST_THRESHOLD and (s.start, s.end) not in spans
-    ]
+    marked = selectors.mark_suggestions(article=article, sentences=sentences, claims=claims)
+    suggested = [(s, article.text[s.start : s.end]) for s in marked]
     labels = list(project.rating_scale.labels.all())
     selected = None
     if claim_id is None:
