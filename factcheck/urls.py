@@ -8,3 +8,5 @@ urlpatterns = [
     path("api/v1/", include("annotations.api.urls")),
     path("", include("annotations.urls")),
 ]
+
+handler404 = "annotations.views.errors.page_not_found"
