@@ -20,7 +20,14 @@ from django.utils.safestring import SafeString, mark_safe
 
 from . import text
 
-__all__ = ["MAX_LISTED_CLAIMS", "Segment", "build_segments", "render_segments"]
+__all__ = [
+    "MAX_LISTED_CLAIMS",
+    "Segment",
+    "build_segments",
+    "claim_badge",
+    "render_claim_list",
+    "render_segments",
+]
 
 #: A segment lists this many of the claims covering it, innermost first.
 MAX_LISTED_CLAIMS = 5
@@ -162,5 +169,37 @@ def render_segments(segments: list[Segment]) -> SafeString:
         parts.append(
             f'<span class="{escape(seg.classes)}" data-start="{seg.start:d}"{extra}>'
             f"{escape(seg.text)}</span>"
+        )
+    return mark_safe("".join(parts))  # noqa: S308 -- built above from escaped parts and ints
+
+
+STATE_WORDS = {"none": "No verdict", "draft": "Draft", "returned": "Returned"}
+
+
+def claim_badge(state: str, rating) -> str:
+    """Return a claim's state badge as HTML: the rating's name once approved."""
+    classes = f"badge state-{escape(state)}"
+    if rating is not None:
+        return f'<span class="{classes} rating-{escape(rating.slug)}">{escape(rating.name)}</span>'
+    return f'<span class="{classes}">{escape(STATE_WORDS.get(state, state.capitalize()))}</span>'
+
+
+def render_claim_list(claims) -> SafeString:
+    """Return the sidebar's claim list items (`<li>` each) for claim rows in text order.
+
+    Built here for the same reason as `render_segments`: 300 claims through a template loop
+    cost more than the rest of the page. `quote_head` is the first 121 code points of the quote
+    (`selectors.QUOTE_HEAD` + 1), enough to say whether it was cut.
+    """
+    parts = []
+    for claim in claims:
+        quote = claim.quote_head
+        if claim.quote_length > len(quote) or len(quote) > 120:
+            quote = quote[:119] + "…"
+        parts.append(
+            f'<li data-claim="{claim.pk:d}" data-start="{claim.start:d}">'
+            f'<a href="?claim={claim.pk:d}#claim-panel" class="claim-link">'
+            f"{claim_badge(claim.state, claim.rating)} "
+            f'<span class="claim-quote">“{escape(quote)}”</span></a></li>'
         )
     return mark_safe("".join(parts))  # noqa: S308 -- built above from escaped parts and ints

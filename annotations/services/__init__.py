@@ -13,11 +13,13 @@ only package that assigns a verdict's status.
 
 from .articles import import_article
 from .claims import (
+    UNDO_SECONDS,
     attach_source,
     delete_claim,
     mark_claim,
     remove_source,
     resolve_span,
+    restore_claim,
     update_claim,
     update_source,
 )
@@ -33,6 +35,7 @@ from .review import approve_verdict, return_verdict, submit_verdict, withdraw_ve
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
+    "UNDO_SECONDS",
     "add_member",
     "approve_verdict",
     "attach_source",
@@ -48,6 +51,7 @@ __all__ = [
     "remove_source",
     "render_explanation",
     "resolve_span",
+    "restore_claim",
     "return_verdict",
     "submit_verdict",
     "update_claim",
