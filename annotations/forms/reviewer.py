@@ -52,7 +52,7 @@ class ArticleForm(AccessibleForm):
     title = forms.CharField(
         max_length=limits.TITLE,
         required=False,
-        help_text="Required unless the uploaded file has a title.",
+        help_text="Leave it empty to use the first line of the text (or the file's title).",
     )
     url = forms.CharField(label="URL", max_length=limits.URL, required=False, widget=url_input())
     publisher = forms.CharField(max_length=limits.NAME, required=False)

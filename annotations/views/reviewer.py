@@ -34,7 +34,7 @@ from ..forms.reviewer import (
     SpanForm,
     VerdictForm,
 )
-from ..importers import ArticleRecord, read_file
+from ..importers import ArticleRecord, pasted_record, read_file
 from ..models import Article, Claim, Project, RatingLabel, Source, Verdict
 from ..segments import build_segments, render_claim_list, render_segments
 from ..workflow import FREEZES_CLAIM, Status
@@ -145,6 +145,12 @@ def _record_from(form: ArticleForm) -> ArticleRecord:
     upload = data.get("upload")
     if not upload:
         body = data["text"]
+        if not data["title"]:
+            # No title given: the first line is the title, as for an uploaded file.
+            record = pasted_record(body, kind=data["kind"])
+            if not isinstance(record, ArticleRecord):
+                raise ValidationFailed(f"Give a title: {record.reason}.", field="title")
+            return record
         if data["kind"] == "html":
             return ArticleRecord("pasted", 1, title="", html=body)
         return ArticleRecord("pasted", 1, title="", text_body=body)
@@ -367,10 +373,28 @@ def article_annotate(request, pk):
     return _render_annotate(request, pk)
 
 
+def _luminance(hex_colour: str) -> float:
+    """Return the WCAG 2 relative luminance of a #rrggbb colour."""
+    channels = []
+    for i in (1, 3, 5):
+        c = int(hex_colour[i : i + 2], 16) / 255
+        channels.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = channels
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: str, second: str) -> float:
+    """Return the WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
+    a, b = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
 def _text_colour(hex_colour: str) -> str:
-    """Return black or white, whichever reads better on `hex_colour`."""
-    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    return "#000000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#ffffff"
+    """Return black or white, whichever contrasts more with `hex_colour`: for any colour one of
+    them reaches at least 4.58:1, above WCAG AA's 4.5:1 for normal text."""
+    if contrast(hex_colour, "#000000") >= contrast(hex_colour, "#ffffff"):
+        return "#000000"
+    return "#ffffff"
 
 
 def rating_styles(request, pk):
