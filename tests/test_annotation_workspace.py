@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from annotations import services
 from annotations.models import Article, Claim, Event, Source
-from annotations.services import claims as claims_service
 from annotations.segments import build_segments, render_segments
 from annotations.selectors import SentenceRow
+from annotations.services import claims as claims_service
 from annotations.views.reviewer import contrast
-from tests.factories import make_claim, make_source, make_verdict
+from tests.factories import make_source, make_verdict
 
 pytestmark = pytest.mark.django_db
 
