@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -36,7 +37,12 @@ from ..forms.reviewer import (
 )
 from ..importers import ArticleRecord, pasted_record, read_file
 from ..models import Article, Claim, Project, RatingLabel, Source, Verdict
-from ..segments import build_segments, render_claim_list, render_segments
+from ..segments import (
+    build_segments,
+    render_claim_list,
+    render_segments,
+    render_suggestions,
+)
 from ..workflow import FREEZES_CLAIM, Status
 
 ARTICLES_PER_PAGE = 25
@@ -233,6 +239,13 @@ def _pending_undo(request, article_id: int) -> dict | None:
     return undo
 
 
+def _sentence_claim_url(article_id: int):
+    """Return index -> the URL that marks that sentence (one reverse() for all of them)."""
+    template = reverse("sentence_claim", kwargs={"pk": article_id, "index": 0})
+    head = template[: -len("0/claim/")]
+    return lambda index: f"{head}{index:d}/claim/"
+
+
 def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int = 200):
     """Render the annotation page; `forms` replaces the claim panel's forms (bound, with errors).
 
@@ -268,6 +281,12 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "claims_html": render_claim_list(claims),
         "n_claims": len(claims),
         "suggested": suggested[:MAX_SUGGESTIONS],
+        "suggestions_html": render_suggestions(
+            suggested[:MAX_SUGGESTIONS],
+            action_url=_sentence_claim_url(article.pk),
+            csrf_token=get_token(request),
+            can_annotate=can_annotate,
+        ),
         "more_suggested": max(0, len(suggested) - MAX_SUGGESTIONS),
         "can_annotate": can_annotate,
         "selected": None,
