@@ -10,8 +10,11 @@ works without JavaScript.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from pathlib import Path
 
 from django.contrib import messages
@@ -23,6 +26,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services, text
@@ -239,6 +243,37 @@ def _pending_undo(request, article_id: int) -> dict | None:
     return undo
 
 
+# The article's markup depends only on its text, sentences and claims' spans and states, so the
+# last few are kept per process, keyed by a digest of exactly those (a change is a new key).
+_MARKUP_CACHE: OrderedDict[bytes, tuple[list, SafeString]] = OrderedDict()
+_MARKUP_LOCK = threading.Lock()  # gunicorn threads share the cache
+MARKUP_CACHE_SIZE = 16
+
+
+def _article_markup(article, sentences, claims) -> tuple[list, SafeString]:
+    """Return the article's segments and their HTML (`segments`), from the cache if unchanged."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{article.pk}:{article.text_sha256}:{len(sentences)}".encode())
+    for c in claims:
+        digest.update(
+            f"|{c.pk},{c.start},{c.end},{c.state},{c.rating.slug if c.rating else ''}".encode()
+        )
+    key = digest.digest()
+    with _MARKUP_LOCK:
+        cached = _MARKUP_CACHE.get(key)
+        if cached is not None:
+            _MARKUP_CACHE.move_to_end(key)
+            return cached
+    states = {c.pk: (c.state, c.rating) for c in claims}
+    segments = build_segments(article.text, sentences, claims, states)
+    markup = (segments, render_segments(segments))
+    with _MARKUP_LOCK:
+        _MARKUP_CACHE[key] = markup
+        while len(_MARKUP_CACHE) > MARKUP_CACHE_SIZE:
+            _MARKUP_CACHE.popitem(last=False)
+    return markup
+
+
 def _sentence_claim_url(article_id: int):
     """Return index -> the URL that marks that sentence (one reverse() for all of them)."""
     template = reverse("sentence_claim", kwargs={"pk": article_id, "index": 0})
@@ -269,15 +304,14 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         raw = request.GET.get("claim", "")
         claim_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
     row = next((c for c in claims if c.pk == claim_id), None) if claim_id is not None else None
-    states = {c.pk: (c.state, c.rating) for c in claims}
-    segments = build_segments(article.text, data["sentences"], claims, states)
+    segments, article_html = _article_markup(article, data["sentences"], claims)
     can_annotate = permissions.can_annotate(user, project)
     notice = request.session.pop(PANEL_NOTICE, None)
     context = {
         "article": article,
         "project": project,
         "segments": segments,
-        "article_html": render_segments(segments),
+        "article_html": article_html,
         "claims_html": render_claim_list(claims),
         "n_claims": len(claims),
         "suggested": suggested[:MAX_SUGGESTIONS],
