@@ -270,7 +270,8 @@ def delete_claim(*, claim_id: int, user: User) -> Event:
     if claim.verdicts.exists():
         raise Conflict(
             "This claim has verdicts, so it cannot be deleted: the history of a verdict is "
-            "never lost. Withdraw the verdicts instead (open each verdict and choose Withdraw)."
+            "never lost. To take it back, withdraw its verdicts instead (open each verdict and "
+            "choose Withdraw)."
         )
     snapshot = {
         "article": claim.article_id,
