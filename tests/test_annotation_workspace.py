@@ -236,6 +236,10 @@ class TestPanelTells:
         sources = page[page.index('id="sources"') : page.index('id="verdict"')]
         assert "Added the source" in sources
         assert 'class="messages"' not in page
+        full = client.get(reverse("claim_history", args=[claim.pk])).content.decode()
+        assert '<span class="action">marked the claim</span>' in full
+        assert '<span class="action">added a source</span>' in full
+        assert ">mark_claim<" not in full
 
     def test_sources_cited_legend_comes_before_its_checkboxes(
         self, client_for, article, reviewer, claim

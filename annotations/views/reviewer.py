@@ -47,6 +47,7 @@ from ..segments import (
     render_segments,
     render_suggestions,
 )
+from ..templatetags.history_words import event_words
 from ..workflow import FREEZES_CLAIM, Status
 
 ARTICLES_PER_PAGE = 25
@@ -393,30 +394,8 @@ def _source_initial(source) -> dict:
     }
 
 
-# What a history entry says, in words; an unknown action reads as its name with spaces.
-EVENT_WORDS = {
-    "mark_claim": "marked the claim",
-    "update_claim": "edited the statement or claimant",
-    "replace_span": "changed the claim's span",
-    "delete_claim": "deleted the claim",
-    "restore_claim": "restored the deleted claim (undo)",
-    "attach_source": "added a source",
-    "update_source": "edited a source",
-    "remove_source": "removed a source",
-    "draft": "drafted a verdict",
-    "edit": "edited a verdict",
-    "submit": "submitted a verdict for approval",
-    "approve": "approved a verdict",
-    "return": "returned a verdict with a note",
-    "withdraw": "withdrew a verdict",
-    "correct": "proposed a correction",
-    "supersede": "superseded the published verdict",
-    "claim_decided": "closed the other verdicts (claim decided)",
-}
-
-
 def _labelled(event):
-    event.label = EVENT_WORDS.get(event.action, event.action.replace("_", " "))
+    event.label = event_words(event.action)
     return event
 
 
