@@ -326,3 +326,33 @@ def test_axe_finds_no_serious_violation_with_the_panel_open_returned_and_at_390p
     ]:
         serious = _axe_violations(browser, live_server, url, viewport)
         assert serious == [], f"{label}: {_describe(serious)}"
+
+
+def test_the_panel_tells_the_truth_returned_read_only_and_notices_in_view(
+    page, live_server, reviewer, researcher, editor, article
+):
+    returned = make_claim(article=article, user=reviewer)
+    make_verdict(claim=returned, user=reviewer, status="returned", editor=editor)
+    sign_in(page, live_server)
+    open_claim(page, live_server, article, returned)
+    assert page.locator("#claim-heading .badge").inner_text() == "Returned"
+    assert "Add data." in page.locator("#verdict .editor-note").inner_text()
+    assert page.locator("#verdict").get_by_text("revision").is_visible()
+
+    # A notice appears beside the form used, scrolled into view.
+    page.locator("details.add-source > summary").click()
+    page.locator("#id_source-url").fill("https://checked.example.org/")
+    page.locator("#source-form button[type=submit]").click()
+    notice = page.locator("#sources .notice")
+    notice.wait_for()
+    assert "Added the source" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+
+    page.context.clear_cookies()
+    sign_in(page, live_server, username=researcher.username)
+    open_claim(page, live_server, article, returned)
+    assert page.locator("#id_claim-statement").is_disabled()
+    assert page.get_by_role("button", name="Save claim").count() == 0
+    assert page.locator("#mark-claim").count() == 0
+    assert "Read only" in page.locator("#claim-frozen").inner_text()
