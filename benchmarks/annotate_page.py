@@ -132,7 +132,9 @@ def main() -> None:
             loads, ready = [], []
             for _ in range(args.loads):
                 page.goto(url, wait_until="load")
-                page.wait_for_function("performance.getEntriesByName('annotate-ready').length")
+                page.wait_for_function(
+                    "() => performance.getEntriesByName('annotate-ready').length > 0"
+                )
                 timing = page.evaluate(
                     "(() => ({load: performance.getEntriesByType('navigation')[0].loadEventEnd,"
                     " ready: performance.getEntriesByName('annotate-ready')[0].startTime}))()"

@@ -56,14 +56,14 @@ def test_delete_by_keyboard_with_confirmation_then_undo_restores_everything(
     page.locator("#delete-toggle").focus()
     page.keyboard.press("Enter")  # opens the confirmation; the focus goes to "Keep it"
     # The details element's toggle event (which moves the focus) is dispatched as a task.
-    page.wait_for_function("document.activeElement.id === 'cancel-delete'", timeout=5_000)
+    page.wait_for_function("() => document.activeElement.id === 'cancel-delete'", timeout=5_000)
     page.keyboard.press("Escape")
     assert not page.locator(".confirm-delete").evaluate("d => d.open")
     assert page.evaluate("document.activeElement.id") == "delete-toggle"
     assert Claim.objects.filter(pk=claim.pk).exists()
 
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.id === 'cancel-delete'", timeout=5_000)
+    page.wait_for_function("() => document.activeElement.id === 'cancel-delete'", timeout=5_000)
     page.keyboard.press("Shift+Tab")
     assert page.evaluate("document.activeElement.id") == "confirm-delete"
     page.keyboard.press("Enter")
