@@ -1,5 +1,7 @@
 """The annotation page's segment model: the article text cut at every sentence and claim
-boundary, each run saying which sentence and claims cover it, and its HTML.
+boundary, each run saying which sentence and claims cover it, and its HTML; and the other
+long, repetitive parts of the page (the sidebar's claim list and suggested sentences), built as
+strings here because a template loop over hundreds of rows cost most of the page's time.
 
 Only the page's markup lives here; the view (`views/reviewer.py`) loads the rows and the
 browser script (`static/js/annotate.js`) reads the markup. The work is bounded by the number of

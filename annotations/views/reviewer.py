@@ -3,9 +3,12 @@ annotation workspace with its claim panel (statement, sources, verdict, history)
 
 Function-based views: parse the request, call one service or selector, render. Every write goes
 through `services`; a `DomainError` becomes a message beside the field it names (or above the
-form) and the page is shown again with what the user typed, never a 500. Marking a selection
-happens in the browser through the JSON API (`static/js/annotate.js`); everything else here
-works without JavaScript.
+form) and the page is shown again with what the user typed, never a 500; a success notice
+sits beside the panel section that was used. Marking a selection happens in the browser through
+the JSON API (`static/js/annotate.js`); deleting a claim (with undo of the last mark or
+deletion), replacing its span and editing or removing sources are plain form posts here that
+the script enhances (it asks for JSON), so everything but selecting text works without
+JavaScript.
 """
 
 from __future__ import annotations
