@@ -31,7 +31,15 @@ $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+# axe-core for the browser tests' accessibility checks (npm registry, version pinned in
+# tests/browser/axe/package.json); skipped with a message where npm is missing.
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser/axe --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "npm not found: the axe-core accessibility tests will be skipped (CI requires them)." >&2; fi
+
+install: $(STAMP) $(AXE)
 
 demo: install
 	$(PY) manage.py migrate --noinput

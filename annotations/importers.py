@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from . import sanitize
+from . import limits, sanitize
 
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".jsonl")
 SINGLE_ARTICLE = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -138,6 +138,20 @@ def _too_large(name: str, size: int, limit: int) -> RecordError:
         f"(4 bytes per character of the {_max_article_chars():,}-character article limit, plus "
         f"{SLACK_BYTES:,} for markup); it was not read",
     )
+
+
+def pasted_record(content: str, *, kind: str) -> ArticleRecord | RecordError:
+    """Return pasted text or HTML that came without a title as an upload would read it: plain
+    text's first line is the title; HTML's <title> or first <h1>, else its first line of text."""
+    if kind != "html":
+        return _read_txt("pasted", content)
+    title, body = html_title(content)
+    if not title:
+        lines = (line.strip() for line in sanitize.strip_markup(content).split("\n"))
+        title = next((line for line in lines if line), "")
+    if not title:
+        return RecordError("pasted", 1, "the pasted HTML has no text")
+    return ArticleRecord("pasted", 1, title=title[: limits.TITLE], html=body)
 
 
 def _read_txt(name: str, content: str) -> ArticleRecord | RecordError:

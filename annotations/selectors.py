@@ -10,9 +10,10 @@ NotVisible, a 404.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Length, Substr
 
 from . import checkworthiness, permissions
 from .exceptions import NotVisible
@@ -383,28 +384,124 @@ def article_detail_data(*, article_id, user) -> dict:
     }
 
 
-def article_with_claims(*, article_id: int, user) -> Article:
-    """Return an article the user may see, with sentences, claims, sources and visible verdicts.
+@dataclass(slots=True)
+class SentenceRow:
+    """A sentence as the annotation page needs it (no model instance), made per request:
+    `mark_suggestions` sets the project's score, `suggested` and `dismissed` on it."""
 
-    A constant number of queries whatever the number of claims.
+    index: int
+    start: int
+    end: int
+    score: float
+    reasons: tuple[str, ...]
+    suggested: bool = False
+    dismissed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    """A rating label's slug and name, for badges and highlight classes."""
+
+    slug: str
+    name: str
+
+
+@dataclass(slots=True)
+class ClaimRow:
+    """A claim as the annotation page lists it: span, a short quote head, its state."""
+
+    pk: int
+    start: int
+    end: int
+    quote_head: str
+    quote_length: int
+    anchor: str = "exact"
+    state: str = "none"
+    rating: RatingRow | None = None
+
+
+#: The sidebar shows this many code points of a claim's quote (the full quote is in the text).
+QUOTE_HEAD = 120
+
+
+def _page_sentences(article_id: int, text_sha256: str) -> list[SentenceRow]:
+    """Return an article's sentences as fresh rows, from the per-process `_sentence_rows`."""
+    return [
+        SentenceRow(i, b, e, sc, tuple(r or ()))
+        for i, b, e, sc, r in _sentence_rows(article_id, text_sha256)
+    ]
+
+
+def annotation_page_data(*, article_id, user) -> dict:
+    """Return what the annotation page draws: the article (with its project), its sentences,
+    and its claims as rows with their state (none, draft, submitted, approved + rating).
+
+    Rows, not model instances, for the sentences and claims: at most four queries (article with
+    project and the caller's role, sentences once per process, claims with a short quote
+    head, the readable verdicts' statuses) whatever the article holds. Raises NotVisible (404)
+    for articles outside the caller's projects.
     """
-    article = (
-        Article.objects.visible_to(user).select_related("project__rating_scale").get(pk=article_id)
-    )
+    role = Membership.objects.filter(project=OuterRef("project"), user=user.pk)
+    try:
+        article = (
+            Article.objects.visible_to(user)
+            .select_related("project")
+            .annotate(my_role=Subquery(role.values("role")[:1]))
+            .get(pk=article_id)
+        )
+    except (Article.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotVisible(f"No article with id {article_id} in your projects.") from None
     project = article.project
+    if not user.is_superuser:
+        permissions.remember_roles(user, project.pk, {article.my_role} - {None})
+    sentences = _page_sentences(article.pk, article.text_sha256)
+    claims = [
+        ClaimRow(pk, start, end, head, length, anchor)
+        for pk, start, end, head, length, anchor in Claim.objects.filter(article_id=article.pk)
+        .order_by("start", "end", "pk")
+        .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
+        .values_list("pk", "start", "end", "head", "length", "anchor")
+    ]
+    by_pk = {c.pk: c for c in claims}
+    seen: dict[int, set[str]] = {}
+    approved: dict[int, RatingRow] = {}
+    for claim_id, status, slug, name in (
+        Verdict.objects.filter(claim__article_id=article.pk)
+        .filter(readable_verdicts(user, project))
+        .exclude(status=Status.WITHDRAWN)
+        .values_list("claim_id", "status", "rating__slug", "rating__name")
+    ):
+        seen.setdefault(claim_id, set()).add(status)
+        if status == Status.APPROVED:
+            approved[claim_id] = RatingRow(slug, name)
+    for claim_id, statuses in seen.items():
+        row = by_pk[claim_id]
+        if claim_id in approved:
+            row.state, row.rating = "approved", approved[claim_id]
+        elif Status.SUBMITTED in statuses:
+            row.state = "submitted"
+        elif statuses & {Status.DRAFT, Status.RETURNED}:
+            row.state = "draft"
+    return {"article": article, "project": project, "sentences": sentences, "claims": claims}
+
+
+def panel_claim(*, article_id: int, claim_id: int, user, project: Project) -> Claim | None:
+    """Return one claim of the article for the claim panel, with its sources and the verdicts
+    `user` may read (rating, reviewer, approver, cited sources), or None if it is not there."""
     verdicts = (
         Verdict.objects.filter(readable_verdicts(user, project))
         .select_related("rating", "reviewer", "approved_by")
         .prefetch_related("sources")
         .order_by("created_at", "pk")
     )
-    claims = Claim.objects.select_related("created_by").prefetch_related(
-        "sources", Prefetch("verdicts", queryset=verdicts)
-    )
     return (
-        Article.objects.select_related("project__rating_scale")
-        .prefetch_related("sentences", Prefetch("claims", queryset=claims))
-        .get(pk=article.pk)
+        Claim.objects.filter(article_id=article_id, pk=claim_id)
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch("sources", queryset=Source.objects.order_by("pk")),
+            Prefetch("verdicts", queryset=verdicts),
+        )
+        .first()
     )
 
 

@@ -52,7 +52,7 @@ class ArticleForm(AccessibleForm):
     title = forms.CharField(
         max_length=limits.TITLE,
         required=False,
-        help_text="Required unless the uploaded file has a title.",
+        help_text="Leave it empty to use the first line of the text (or the file's title).",
     )
     url = forms.CharField(label="URL", max_length=limits.URL, required=False, widget=url_input())
     publisher = forms.CharField(max_length=limits.NAME, required=False)
@@ -202,3 +202,25 @@ class VerdictForm(AccessibleForm):
         self.labels = list(labels)
         self.fields["rating"].choices = [(label.slug, label.name) for label in self.labels]
         self.fields["sources"].choices = [(s.pk, s.title or s.url) for s in sources]
+
+
+class SpanForm(AccessibleForm):
+    """A claim's new span: code points from a selection (the page's script fills them in), or
+    the exact text to anchor, which works without JavaScript."""
+
+    start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    quote = forms.CharField(
+        label="New span (exact text)",
+        required=False,
+        max_length=limits.ANCHOR_QUOTE,
+        help_text="Type or paste the exact words the claim should cover, or select them in the "
+        "article and press r.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        has_offsets = data.get("start") is not None and data.get("end") is not None
+        if not has_offsets and not data.get("quote"):
+            raise forms.ValidationError("Give the new span: select text or type its exact words.")
+        return data

@@ -13,11 +13,13 @@ only package that assigns a verdict's status.
 
 from .articles import Provenance, import_article, import_page, import_url
 from .claims import (
+    UNDO_SECONDS,
     attach_source,
     delete_claim,
     mark_claim,
     remove_source,
     resolve_span,
+    restore_claim,
     update_claim,
     update_source,
 )
@@ -35,6 +37,7 @@ from .verdicts import correct_verdict, draft_verdict, render_explanation, update
 from .versions import VersionResult, add_article_version, clear_article_changed, reattach_claim
 
 __all__ = [
+    "UNDO_SECONDS",
     "Provenance",
     "VersionResult",
     "add_article_version",
@@ -59,6 +62,7 @@ __all__ = [
     "remove_source",
     "render_explanation",
     "resolve_span",
+    "restore_claim",
     "return_verdict",
     "submit_verdict",
     "update_claim",

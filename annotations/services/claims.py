@@ -16,8 +16,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import limits, permissions, text
-from ..exceptions import BadSpan, Conflict, InvalidTransition, NotPermitted, ValidationFailed
-from ..models import Article, Claim, Source, User, Verdict
+from ..exceptions import (
+    BadSpan,
+    Conflict,
+    InvalidTransition,
+    NotPermitted,
+    NotVisible,
+    ValidationFailed,
+)
+from ..models import Article, Claim, Event, Source, User, Verdict
 from ..workflow import FREEZES_CLAIM, Status
 from .common import http_url, lock_claim, model_plain, record_event, visible_or_raise
 
@@ -244,17 +251,50 @@ def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
     return claim
 
 
+#: How long after marking or deleting a claim its author may undo it (the page offers the
+#: button for this long; the service refuses later, so a stale page cannot undo old work).
+UNDO_SECONDS = 60
+
+
 @transaction.atomic
-def delete_claim(*, claim_id: int, user: User) -> None:
-    """Delete a claim that has no verdicts yet, with its sources; the history keeps it."""
+def delete_claim(*, claim_id: int, user: User) -> Event:
+    """Delete a claim that has no verdicts yet, with its sources; the history keeps it.
+
+    The returned `delete_claim` event keeps what `restore_claim` needs to undo the deletion:
+    the span, statement, claimant, date and the sources.
+    """
     visible_or_raise(Claim.objects.only("pk"), claim_id, user, "claim")
     claim = lock_claim(claim_id)
     if not permissions.can_annotate(user, claim.article.project_id):
         raise NotPermitted("Researchers can read but not delete claims.")
     if claim.verdicts.exists():
-        raise Conflict("This claim has verdicts; withdraw them instead of deleting the claim.")
-    snapshot = {"start": claim.start, "end": claim.end, "quote": claim.quote[:200]}
-    record_event(
+        raise Conflict(
+            "This claim has verdicts, so it cannot be deleted: the history of a verdict is "
+            "never lost. To take it back, withdraw its verdicts instead (open each verdict and "
+            "choose Withdraw)."
+        )
+    snapshot = {
+        "article": claim.article_id,
+        "start": claim.start,
+        "end": claim.end,
+        "quote": claim.quote[: limits.EVENT_QUOTE],
+        "statement": claim.statement,
+        "claimant": claim.claimant,
+        "claim_date": claim.claim_date.isoformat() if claim.claim_date else None,
+        "sources": [
+            {
+                "url": s.url,
+                "stance": s.stance,
+                "title": s.title,
+                "publisher": s.publisher,
+                "quote": s.quote,
+                "accessed_at": s.accessed_at.isoformat() if s.accessed_at else None,
+                "archived_url": s.archived_url,
+            }
+            for s in claim.sources.order_by("pk")
+        ],
+    }
+    event = record_event(
         project_id=claim.article.project_id,
         actor=user,
         action="delete_claim",
@@ -264,6 +304,78 @@ def delete_claim(*, claim_id: int, user: User) -> None:
     )
     claim.sources.all().delete()
     claim.delete()
+    return event
+
+
+def restore_claim(*, event_id: int, user: User) -> Claim:
+    """Undo a deletion: mark the deleted claim's span again with its statement, claimant, date
+    and sources, as a new claim, and record `restore_claim` naming the deletion it undoes.
+
+    Only the user who deleted the claim may undo it, within `UNDO_SECONDS`, and only once.
+    """
+    event = (
+        Event.objects.filter(pk=event_id, action="delete_claim", actor=user)
+        .only("pk", "at", "changes", "claim_id", "project_id", "target_id")
+        .first()
+    )
+    if event is None:
+        raise NotVisible(f"No deletion of yours with id {event_id} to undo.")
+    if timezone.now() - event.at > dt.timedelta(seconds=UNDO_SECONDS):
+        raise Conflict(
+            f"The deletion is older than {UNDO_SECONDS} seconds and can no longer be undone; "
+            "mark the text again instead."
+        )
+    data = event.changes
+    if "article" not in data:
+        raise Conflict("This deletion was recorded before undo existed; mark the text again.")
+    article_id = visible_or_raise(
+        Article.objects.values_list("pk", flat=True), data["article"], user, "article"
+    )
+    with transaction.atomic():
+        # The article lock serialises two undos of one deletion (double click, two tabs).
+        Article.objects.select_for_update(of=("self",)).filter(pk=article_id).first()
+        if Event.objects.filter(
+            action="restore_claim", changes__restores_event=event.pk, project_id=event.project_id
+        ).exists():
+            raise Conflict("This deletion was already undone.")
+        claim = mark_claim(
+            article_id=article_id,
+            user=user,
+            start=data["start"],
+            end=data["end"],
+            statement=data.get("statement") or "",
+            claimant=data.get("claimant") or "",
+            claim_date=dt.date.fromisoformat(data["claim_date"])
+            if data.get("claim_date")
+            else None,
+        )
+        for source in data.get("sources", []):
+            Source.objects.create(
+                claim=claim,
+                added_by=user,
+                url=source["url"],
+                stance=source["stance"],
+                title=source["title"],
+                publisher=source["publisher"],
+                quote=source["quote"],
+                accessed_at=(
+                    dt.date.fromisoformat(source["accessed_at"]) if source["accessed_at"] else None
+                ),
+                archived_url=source["archived_url"],
+            )
+        record_event(
+            project_id=event.project_id,
+            actor=user,
+            action="restore_claim",
+            target=claim,
+            claim_id=claim.pk,
+            changes={
+                "restores_event": event.pk,
+                "deleted_claim": event.claim_id,
+                "sources": len(data.get("sources", [])),
+            },
+        )
+    return claim
 
 
 def attach_source(

@@ -15,11 +15,16 @@ from ..exceptions import DomainError
 from ..models import Anchor, Article, Claim, Verdict
 
 
-def living_context(article: Article, claims: list[Claim]) -> dict:
+def living_context(article: Article, claims) -> dict:
     """Return what the article page's versions box shows: provenance, earlier versions, and
-    the claims a person must look at (orphaned, with their old context; fuzzy)."""
-    orphans = [c for c in claims if c.anchor == Anchor.ORPHANED]
-    fuzzy = [c for c in claims if c.anchor == Anchor.FUZZY]
+    the claims a person must look at (orphaned, with their old context; fuzzy).
+
+    `claims` are the page's rows (pk, anchor); the few not anchored exactly are read whole
+    (one query, only when there are some)."""
+    loose = [c.pk for c in claims if c.anchor != Anchor.EXACT]
+    whole = list(Claim.objects.filter(pk__in=loose).order_by("start", "pk")) if loose else []
+    orphans = [c for c in whole if c.anchor == Anchor.ORPHANED]
+    fuzzy = [c for c in whole if c.anchor == Anchor.FUZZY]
     versions = list(article.versions.values("number", "replaced_at", "text_sha256", "source_url"))
     return {
         "orphans": orphans,
