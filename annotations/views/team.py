@@ -1,0 +1,345 @@
+"""Team pages: the researcher export page, project creation and settings, the project history,
+members, and the claim browser.
+
+Function-based views like the rest of the HTML app: parse the request, call one service or
+selector, render. Every write goes through `services` (or `tasks.start_*` for background work);
+a `DomainError` becomes a message beside the field it names. The pages work without
+JavaScript and without inline scripts or styles (the CSP forbids both).
+"""
+
+from __future__ import annotations
+
+import shlex
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from .. import permissions, selectors, services, tasks
+from ..exceptions import DomainError
+from ..exports.pipeline import FORMATS
+from ..exports.rows import export_counts
+from ..forms.team import (
+    ExportForm,
+    MemberAddForm,
+    MemberRoleForm,
+    NewProjectForm,
+    ProjectSettingsForm,
+)
+from ..models import Event, Job, Membership, Project
+from ..workflow import Role
+
+EXPORT_DEFAULTS = {"format": "jsonl", "status": "approved"}
+JOBS_LISTED = 20
+
+
+def _refused(request, message: str, status: int = 403):
+    return render(
+        request, "annotations/editorial/refused.html", {"message": message}, status=status
+    )
+
+
+def _visible_project(request, slug: str) -> Project:
+    """Return the project among the user's (404 otherwise, never 403)."""
+    return get_object_or_404(
+        Project.objects.visible_to(request.user).select_related("rating_scale"), slug=slug
+    )
+
+
+# --- Export page ------------------------------------------------------------------------------
+
+
+def _export_form(request, project: Project, data) -> ExportForm:
+    return ExportForm(
+        {**EXPORT_DEFAULTS, **data.dict()},
+        may_see_identities=permissions.can_export(request.user, project, identities=True),
+    )
+
+
+def _export_query(form: ExportForm) -> str:
+    """Return the API query string for the form's (valid) choice, as the user typed it."""
+    data = form.cleaned_data
+    query = {"format": data["format"], "status": data["status"]}
+    if data.get("updated_since"):
+        query["updated_since"] = data["updated_since"].strip()
+    if data.get("identities"):
+        query["identities"] = "1"
+    return urlencode(query)
+
+
+def _commands(request, project: Project, form: ExportForm, query: str) -> dict[str, str]:
+    """Return the `curl` and `manage.py export` commands that fetch the same export."""
+    options = form.options()
+    api_url = request.build_absolute_uri(
+        reverse("project-export", kwargs={"slug": project.slug}) + "?" + query
+    )
+    filename = f"factcheck-{project.slug}-{options.format}.{FORMATS[options.format].extension}"
+    curl = (
+        'curl --fail --compressed -H "Authorization: Token $FACTCHECK_TOKEN" '
+        f"-o {shlex.quote(filename)} {shlex.quote(api_url)}"
+    )
+    manage = [
+        "python", "manage.py", "export", "--project", project.slug,
+        "--format", options.format, "--status", options.status,
+    ]  # fmt: skip
+    if form.cleaned_data.get("updated_since"):
+        manage += ["--updated-since", form.cleaned_data["updated_since"].strip()]
+    if options.identities:
+        manage.append("--identities")
+    manage += ["--output", filename]
+    return {"curl": curl, "manage": shlex.join(manage)}
+
+
+def _export_jobs(request, project: Project):
+    jobs = Job.objects.filter(project=project, kind=Job.Kind.EXPORT).select_related("created_by")
+    if not permissions.can_export(request.user, project, identities=True):
+        jobs = jobs.exclude(options__identities=True)
+    return list(jobs[:JOBS_LISTED])
+
+
+@login_required
+def project_export(request, slug):
+    """Choose an export, see what it will contain, download it or have a file prepared."""
+    project = _visible_project(request, slug)
+    if not permissions.can_export(request.user, project):
+        return _refused(request, "Only researchers, editors and admins of this project export it.")
+    form = _export_form(request, project, request.GET)
+    context = {"project": project, "form": form, "jobs": _export_jobs(request, project)}
+    if form.is_valid():
+        options = form.options()
+        query = _export_query(form)
+        context.update(
+            counts=export_counts(
+                project=project, status=options.status, updated_since=options.updated_since
+            ),
+            options=options,
+            query=query,
+            download_url=reverse("project-export", kwargs={"slug": project.slug}) + "?" + query,
+            commands=_commands(request, project, form, query),
+        )
+    return render(
+        request, "annotations/team/export.html", context, status=200 if form.is_valid() else 400
+    )
+
+
+@login_required
+@require_POST
+def project_export_job(request, slug):
+    """Have a worker prepare the chosen export as a file; back to the export page's job list."""
+    project = _visible_project(request, slug)
+    if not permissions.can_export(request.user, project):
+        return _refused(request, "Only researchers, editors and admins of this project export it.")
+    form = _export_form(request, project, request.POST)
+    back = reverse("project_export", kwargs={"slug": project.slug})
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Check the export choice: "
+            + "; ".join(str(error) for errors in form.errors.values() for error in errors),
+        )
+        return redirect(back)
+    try:
+        job = tasks.start_export_job(
+            project=project,
+            user=request.user,
+            options=form.options(),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    messages.success(
+        request,
+        f"Export file #{job.pk} is being prepared; it appears below when ready (reload the page).",
+    )
+    return redirect(back + "?" + _export_query(form) + "#jobs")
+
+
+# --- New project, settings, history -----------------------------------------------------------
+
+
+def may_create_projects(user) -> bool:
+    """Superusers and staff start projects (they become the new project's admin)."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_staff))
+
+
+@login_required
+def project_create(request):
+    """Start a project; its creator becomes its admin."""
+    if not may_create_projects(request.user):
+        return _refused(request, "Only staff start projects; ask an administrator.")
+    form = NewProjectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.create_project(creator=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"Created {project.name}. Add its members next.")
+            return redirect("project_members", slug=project.slug)
+    return render(
+        request,
+        "annotations/team/project_new.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _admin_project(request, slug: str):
+    """Return (project, refusal): refusal is a response unless the user administers it."""
+    project = _visible_project(request, slug)
+    if not permissions.can_edit_project(request.user, project):
+        return project, _refused(request, "Only the project's admins change its settings.")
+    return project, None
+
+
+@login_required
+def project_settings(request, slug):
+    """Edit a project's settings; every change is one event in the project history."""
+    project, refusal = _admin_project(request, slug)
+    if refusal:
+        return refusal
+    form = ProjectSettingsForm(
+        request.POST or None, initial=ProjectSettingsForm.initial_for(project)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_project(project=project, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "Saved the project settings.")
+            return redirect("project_settings", slug=project.slug)
+    return render(
+        request,
+        "annotations/team/settings.html",
+        {
+            "project": project,
+            "form": form,
+            "scale": project.rating_scale,
+            "labels": list(project.rating_scale.labels.all()),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+HISTORY_TARGETS = ("project", "membership", "ratingscale", "invitation", "assignment")
+EVENTS_PER_PAGE = 50
+
+
+@login_required
+def project_history(request, slug):
+    """List the changes to a project's settings, scale and members, newest first."""
+    project, refusal = _admin_project(request, slug)
+    if refusal:
+        return refusal
+    events = (
+        Event.objects.filter(project=project, target_type__in=HISTORY_TARGETS)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "annotations/team/history.html", {"project": project, "page": page})
+
+
+# --- Members ----------------------------------------------------------------------------------
+
+
+@login_required
+def project_members(request, slug):
+    """List members with their role and last activity; admins add, re-role and remove them."""
+    project = _visible_project(request, slug)
+    can_edit = permissions.can_edit_project(request.user, project)
+    if not can_edit and not permissions.can_review(request.user, project):
+        return _refused(request, "Only the project's editors and admins see its members.")
+    form = MemberAddForm()
+    if request.method == "POST":
+        if not can_edit:
+            return _refused(request, "Only the project's admins add members.")
+        form = MemberAddForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = services.add_member_by_name(
+                    project=project,
+                    who=form.cleaned_data["who"],
+                    role=form.cleaned_data["role"],
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(
+                    request, f"{membership.user.username} is now {membership.role} here."
+                )
+                return redirect("project_members", slug=project.slug)
+    return render(
+        request,
+        "annotations/team/members.html",
+        {
+            "project": project,
+            "form": form,
+            "can_edit": can_edit,
+            "members": selectors.members_with_activity(project=project),
+            "roles": Role.choices,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _member_of(project: Project, user_id: int):
+    membership = (
+        Membership.objects.filter(project=project, user_id=user_id).select_related("user").first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+@login_required
+@require_POST
+def member_role(request, slug, user_id):
+    """Change a member's role (takes effect on their next request)."""
+    project, refusal = _admin_project(request, slug)
+    if refusal:
+        return refusal
+    membership = _member_of(project, user_id)
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles.")
+    else:
+        try:
+            services.add_member(
+                project=project, user=membership.user, role=form.cleaned_data["role"],
+                actor=request.user,
+            )  # fmt: skip
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"{membership.user.username} is now {form.cleaned_data['role']}."
+            )
+    return redirect("project_members", slug=project.slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, user_id):
+    """Remove a member; their work stays, their access ends on their next request."""
+    project, refusal = _admin_project(request, slug)
+    if refusal:
+        return refusal
+    membership = _member_of(project, user_id)
+    try:
+        services.remove_member(project=project, user=membership.user, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Removed {membership.user.username} from {project.name}.")
+    if membership.user == request.user:
+        return redirect("dashboard")
+    return redirect("project_members", slug=project.slug)
