@@ -385,3 +385,21 @@ def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
     return claim_history(claim_id=claim.pk).filter(
         Q(verdict_id__isnull=True) | Q(verdict_id__in=verdict_ids)
     )
+
+
+def members_with_activity(*, project: Project) -> list[Membership]:
+    """Return the project's memberships with their users and `last_activity` (the time of the
+    member's latest event in this project, or None), admins first, in one query."""
+    latest = (
+        Event.objects.filter(project=project, actor=OuterRef("user"))
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    order = {"admin": 0, "editor": 1, "reviewer": 2, "researcher": 3}
+    members = list(
+        Membership.objects.filter(project=project)
+        .select_related("user")
+        .annotate(last_activity=Subquery(latest))
+    )
+    members.sort(key=lambda m: (order.get(m.role, 9), m.user.username.lower()))
+    return members

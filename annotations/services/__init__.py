@@ -30,10 +30,12 @@ from .projects import (
     update_project,
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
+from .team import add_member_by_name
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
     "add_member",
+    "add_member_by_name",
     "approve_verdict",
     "attach_source",
     "correct_verdict",
