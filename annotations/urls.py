@@ -48,6 +48,11 @@ urlpatterns = [
         name="project_export_job",
     ),
     path("projects/<slug:slug>/settings/", team_views.project_settings, name="project_settings"),
+    path(
+        "projects/<slug:slug>/settings/scale/",
+        team_views.scale_version,
+        name="project_scale_version",
+    ),
     path("projects/<slug:slug>/history/", team_views.project_history, name="project_history"),
     path("projects/<slug:slug>/members/", team_views.project_members, name="project_members"),
     path(

@@ -5,6 +5,7 @@ next request, through a live session and through an API token alike."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from django.test import Client
@@ -251,3 +252,92 @@ def test_a_demoted_reviewer_can_no_longer_submit_an_earlier_draft(
     assert response.status_code in {403, 404}, response.content
     verdict.refresh_from_db()
     assert verdict.status == "draft"
+
+
+# --- Rating-scale versions --------------------------------------------------------------------
+
+
+def scale_post(project, *, name="Newsdesk scale", change=None, drop=(), add=None):
+    """Return the scale page's POST data: the current labels, edited as asked."""
+    labels = list(project.rating_scale.labels.all())
+    rows = []
+    for label in labels:
+        row = {
+            "slug": label.slug, "name": label.name, "colour": label.colour,
+            "position": label.position, "ordinal": label.ordinal or "",
+            "truth_score": "" if label.truth_score is None else label.truth_score,
+            "fever": label.fever, "averitec": label.averitec,
+            "claimreview_rating": label.claimreview_rating or "",
+            "description": label.description,
+        }  # fmt: skip
+        row.update((change or {}).get(label.slug, {}))
+        if label.slug in drop:
+            row["DELETE"] = "on"
+        rows.append(row)
+    # A browser always submits a colour input's value, so a blank extra row carries the default.
+    rows.append(add or {"colour": "#888888"})
+    data = {
+        "name": name,
+        "labels-TOTAL_FORMS": str(len(rows)),
+        "labels-INITIAL_FORMS": str(len(labels)),
+        "labels-MIN_NUM_FORMS": "0",
+        "labels-MAX_NUM_FORMS": "50",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"labels-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_a_scale_in_use_gets_a_new_version_and_is_never_edited(
+    project, project_admin, article, reviewer, researcher
+):
+    verdict = make_verdict(claim=make_claim(article=article, user=reviewer), user=reviewer)
+    old_scale = project.rating_scale
+    old_labels = list(old_scale.labels.values_list("slug", "name", "colour"))
+    client = client_for(project_admin)
+    page = client.get("/projects/newsdesk/settings/scale/")
+    assert "Verdicts already use" in text(page)
+    data = scale_post(
+        project,
+        change={"half-true": {"name": "Half right", "colour": "#aa8800"}},
+        drop=("misleading",),
+        add={"slug": "satire", "name": "Satire", "colour": "#123456", "position": "9"},
+    )
+    response = client.post("/projects/newsdesk/settings/scale/", data)
+    assert response.status_code == 302, text(response)[:3000]
+    project.refresh_from_db()
+    new = project.rating_scale
+    assert new != old_scale and (new.slug, new.version) == ("newsdesk-default", 1)
+    slugs = set(new.labels.values_list("slug", flat=True))
+    assert "satire" in slugs and "misleading" not in slugs
+    assert new.labels.get(slug="half-true").name == "Half right"
+    # The old scale and the verdict's label are untouched.
+    assert list(old_scale.labels.values_list("slug", "name", "colour")) == old_labels
+    verdict.refresh_from_db()
+    assert verdict.rating.scale == old_scale
+    event = Event.objects.get(action="create_scale_version")
+    assert event.changes["added"] == ["satire"] and event.changes["dropped"] == ["misleading"]
+    assert Event.objects.filter(action="update_project", actor=project_admin).exists()
+    # A second edit adds a version to the project's own family.
+    again = client.post("/projects/newsdesk/settings/scale/", scale_post(project))
+    assert again.status_code == 302, re.findall(r"field-error\">([^<]+)", text(again))
+    project.refresh_from_db()
+    assert (project.rating_scale.slug, project.rating_scale.version) == ("newsdesk-default", 2)
+    # New projects still start with the shared default scale.
+    assert services.ensure_default_scale() == old_scale
+    assert client_for(researcher).get("/projects/newsdesk/settings/scale/").status_code == 403
+
+
+def test_a_bad_scale_is_refused_with_a_message(project, project_admin):
+    client = client_for(project_admin)
+    off_axis = scale_post(project, change={"unproven": {"claimreview_rating": "3"}})
+    response = client.post("/projects/newsdesk/settings/scale/", off_axis)
+    assert response.status_code == 400
+    assert "only labels with an ordinal" in text(response)
+    twice = scale_post(project, change={"false": {"slug": "true"}})
+    response = client.post("/projects/newsdesk/settings/scale/", twice)
+    assert response.status_code == 400 and "Label slugs must differ: true" in text(response)
+    colour = scale_post(project, change={"false": {"colour": "red"}})
+    assert "Use a colour like" in text(client.post("/projects/newsdesk/settings/scale/", colour))
+    assert RatingScale.objects.count() == 1
+    assert not Event.objects.filter(action="create_scale_version").exists()

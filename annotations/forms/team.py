@@ -9,7 +9,7 @@ from django import forms
 from .. import limits
 from ..exceptions import ValidationFailed
 from ..exports.pipeline import FORMATS, ExportOptions, parse_options
-from ..models import Project, RatingScale
+from ..models import AveritecClass, FeverClass, Project, RatingLabel, RatingScale
 from ..workflow import Role
 from .base import AccessibleForm, url_input
 
@@ -161,3 +161,43 @@ class MemberAddForm(AccessibleForm):
 
 class MemberRoleForm(AccessibleForm):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+# --- Rating-scale versions --------------------------------------------------------------------
+
+
+class LabelForm(forms.Form):
+    """One label of a new scale version (a row of the formset)."""
+
+    slug = forms.SlugField(max_length=limits.SLUG)
+    name = forms.CharField(max_length=limits.LABEL_NAME)
+    colour = forms.RegexField(
+        regex=r"^#[0-9a-fA-F]{6}$",
+        initial="#888888",
+        widget=forms.TextInput(attrs={"type": "color"}),
+        error_messages={"invalid": "Use a colour like #1e7b34."},
+    )
+    position = forms.IntegerField(min_value=0, max_value=1000, label="Order")
+    ordinal = forms.IntegerField(
+        required=False, min_value=-100, max_value=100, help_text="Empty: off the truth axis."
+    )
+    truth_score = forms.FloatField(required=False, min_value=0, max_value=1)
+    fever = forms.ChoiceField(choices=[("", "—"), *FeverClass.choices], required=False)
+    averitec = forms.ChoiceField(
+        choices=[("", "—"), *AveritecClass.choices], required=False, label="AVeriTeC"
+    )
+    claimreview_rating = forms.IntegerField(
+        required=False, min_value=-100, max_value=100, label="ClaimReview rating"
+    )
+    description = forms.CharField(required=False, max_length=limits.DESCRIPTION)
+
+    @staticmethod
+    def initial_for(label: RatingLabel) -> dict:
+        return {name: getattr(label, name) for name in LabelForm.base_fields}
+
+
+LabelFormSet = forms.formset_factory(LabelForm, extra=1, can_delete=True, max_num=50)
+
+
+class ScaleVersionForm(AccessibleForm):
+    name = forms.CharField(max_length=200, label="Name of the new version")

@@ -30,7 +30,7 @@ from .projects import (
     update_project,
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
-from .team import add_member_by_name
+from .team import add_member_by_name, create_scale_version
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "attach_source",
     "correct_verdict",
     "create_project",
+    "create_scale_version",
     "delete_claim",
     "draft_verdict",
     "ensure_default_scale",

@@ -5,11 +5,24 @@ a project's rating scale. Membership itself (`add_member`, `remove_member`) and 
 
 from __future__ import annotations
 
-from django.db.models import Q
+import re
 
+from django.db import transaction
+from django.db.models import Max, Q
+
+from .. import limits
 from ..exceptions import Conflict, ValidationFailed
-from ..models import Membership, Project, User
-from .projects import add_member
+from ..models import (
+    AveritecClass,
+    FeverClass,
+    Membership,
+    Project,
+    RatingLabel,
+    RatingScale,
+    User,
+)
+from .common import model_plain, record_event
+from .projects import add_member, update_project
 
 
 def add_member_by_name(*, project: Project, who: str, role: str, actor: User) -> Membership:
@@ -35,3 +48,112 @@ def add_member_by_name(*, project: Project, who: str, role: str, actor: User) ->
             field="who",
         )
     return add_member(project=project, user=matches[0], role=role, actor=actor)
+
+
+# --- Rating-scale versions --------------------------------------------------------------------
+
+LABEL_FIELDS = (
+    "slug", "name", "description", "colour", "position", "ordinal", "truth_score", "fever",
+    "averitec", "claimreview_rating",
+)  # fmt: skip
+SLUG = re.compile(r"^[-a-z0-9_]+$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _scale_slug(project: Project, base: RatingScale) -> str:
+    """Return the slug of the project's own scale family.
+
+    A project's edits never add a version to a shared family (such as `default`): the newest
+    default version is what new projects start with, and one project's labels must not leak into
+    another's. The first edit starts `<project>-<base>`; later edits add versions to it.
+    """
+    prefix = f"{project.slug}-"
+    return base.slug if base.slug.startswith(prefix) else (prefix + base.slug)[: limits.SLUG]
+
+
+def _clean_label(raw: dict, index: int) -> dict:
+    """Return one label's fields checked (as the model's constraints would), or raise."""
+    unknown = set(raw) - set(LABEL_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Label {index + 1}: unknown fields {', '.join(sorted(unknown))}.")
+    where = f"Label {index + 1}"
+    slug = (raw.get("slug") or "").strip().lower()
+    if not SLUG.match(slug) or len(slug) > limits.SLUG:
+        raise ValidationFailed(
+            f"{where}: the slug must be lower-case letters, digits, '-' or '_' "
+            f"(at most {limits.SLUG}).",
+            field="labels",
+        )
+    label = {
+        "slug": slug,
+        "name": model_plain(RatingLabel, "name", raw.get("name") or ""),
+        "description": model_plain(RatingLabel, "description", raw.get("description") or ""),
+        "colour": (raw.get("colour") or "#888888").strip(),
+        "position": raw.get("position") if raw.get("position") is not None else index,
+        "ordinal": raw.get("ordinal"),
+        "truth_score": raw.get("truth_score"),
+        "fever": raw.get("fever") or "",
+        "averitec": raw.get("averitec") or "",
+        "claimreview_rating": raw.get("claimreview_rating"),
+    }
+    if not label["name"]:
+        raise ValidationFailed(f"{where} ({slug}) needs a name.", field="labels")
+    if not COLOUR.match(label["colour"]):
+        raise ValidationFailed(f"{where} ({slug}): colour must be #rrggbb.", field="labels")
+    if label["fever"] not in {"", *FeverClass.values}:
+        raise ValidationFailed(f"{where} ({slug}): unknown FEVER class.", field="labels")
+    if label["averitec"] not in {"", *AveritecClass.values}:
+        raise ValidationFailed(f"{where} ({slug}): unknown AVeriTeC class.", field="labels")
+    if label["ordinal"] is None and label["claimreview_rating"] is not None:
+        raise ValidationFailed(
+            f"{where} ({slug}): only labels with an ordinal (on the truth axis) carry a "
+            "ClaimReview rating; clear it or give the label an ordinal.",
+            field="labels",
+        )
+    score = label["truth_score"]
+    if score is not None and not 0 <= score <= 1:
+        raise ValidationFailed(f"{where} ({slug}): truth score must be in [0, 1].", field="labels")
+    return label
+
+
+@transaction.atomic
+def create_scale_version(
+    *, project: Project, actor: User, labels: list[dict], name: str | None = None
+) -> RatingScale:
+    """Make a new version of the project's rating scale with `labels` and switch the project to
+    it. The scale in use is never edited: verdicts keep the labels they were written with.
+
+    Locks the project row, so two admins saving at once make two successive versions.
+    """
+    cleaned = [_clean_label(raw, index) for index, raw in enumerate(labels)]
+    if not cleaned:
+        raise ValidationFailed("A rating scale needs at least one label.", field="labels")
+    slugs = [label["slug"] for label in cleaned]
+    if len(set(slugs)) != len(slugs):
+        twice = sorted({s for s in slugs if slugs.count(s) > 1})
+        raise ValidationFailed(f"Label slugs must differ: {', '.join(twice)}.", field="labels")
+    project = Project.objects.select_for_update().select_related("rating_scale").get(pk=project.pk)
+    base = project.rating_scale
+    slug = _scale_slug(project, base)
+    latest = RatingScale.objects.filter(slug=slug).aggregate(v=Max("version"))["v"] or 0
+    scale = RatingScale.objects.create(
+        slug=slug,
+        version=latest + 1,
+        name=model_plain(RatingScale, "name", name) if name else base.name,
+        description=base.description,
+    )
+    RatingLabel.objects.bulk_create(RatingLabel(scale=scale, **label) for label in cleaned)
+    old = {label.slug: label.name for label in base.labels.all()}
+    record_event(
+        project_id=project.pk,
+        actor=actor,
+        action="create_scale_version",
+        target=scale,
+        changes={
+            "scale": {"from": str(base), "to": str(scale)},
+            "added": sorted(set(slugs) - set(old)),
+            "dropped": sorted(set(old) - set(slugs)),
+        },
+    )
+    update_project(project=project, actor=actor, rating_scale=scale)
+    return scale

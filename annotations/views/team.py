@@ -26,10 +26,13 @@ from ..exports.pipeline import FORMATS
 from ..exports.rows import export_counts
 from ..forms.team import (
     ExportForm,
+    LabelForm,
+    LabelFormSet,
     MemberAddForm,
     MemberRoleForm,
     NewProjectForm,
     ProjectSettingsForm,
+    ScaleVersionForm,
 )
 from ..models import Event, Job, Membership, Project
 from ..workflow import Role
@@ -223,6 +226,7 @@ def project_settings(request, slug):
             "form": form,
             "scale": project.rating_scale,
             "labels": list(project.rating_scale.labels.all()),
+            "scale_version_url": reverse("project_scale_version", kwargs={"slug": project.slug}),
         },
         status=400 if form.errors else 200,
     )
@@ -343,3 +347,50 @@ def member_remove(request, slug, user_id):
     if membership.user == request.user:
         return redirect("dashboard")
     return redirect("project_members", slug=project.slug)
+
+
+@login_required
+def scale_version(request, slug):
+    """Make a new version of the project's rating scale from the current one's labels."""
+    project, refusal = _admin_project(request, slug)
+    if refusal:
+        return refusal
+    base = project.rating_scale
+    labels = list(base.labels.all())
+    if request.method == "POST":
+        form = ScaleVersionForm(request.POST)
+        formset = LabelFormSet(request.POST, prefix="labels")
+        if form.is_valid() and formset.is_valid():
+            # Blank extra rows come back with empty cleaned_data; ticked rows are dropped.
+            rows = [
+                {k: v for k, v in row.cleaned_data.items() if k != "DELETE"}
+                for row in formset.forms
+                if row.cleaned_data and not row.cleaned_data.get("DELETE")
+            ]
+            try:
+                scale = services.create_scale_version(
+                    project=project, actor=request.user, labels=rows,
+                    name=form.cleaned_data["name"],
+                )  # fmt: skip
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, f"{project.name} now rates with {scale}.")
+                return redirect("project_settings", slug=project.slug)
+    else:
+        form = ScaleVersionForm(initial={"name": base.name})
+        formset = LabelFormSet(
+            prefix="labels", initial=[LabelForm.initial_for(label) for label in labels]
+        )
+    return render(
+        request,
+        "annotations/team/scale_version.html",
+        {
+            "project": project,
+            "base": base,
+            "in_use": base.in_use(),
+            "form": form,
+            "formset": formset,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
