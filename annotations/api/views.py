@@ -25,7 +25,8 @@ from rest_framework.views import APIView
 from .. import selectors, services
 from ..models import Article, Claim, Event, Project, Source, User, Verdict
 from . import serializers as s
-from .filters import ArticleFilter, ClaimFilter, SourceFilter, VerdictFilter
+from .browser_filters import ClaimBrowserFilter
+from .filters import ArticleFilter, SourceFilter, VerdictFilter
 from .pagination import IdCursorPagination, SmallPagination
 from .permissions import CanReviewProject
 
@@ -206,7 +207,7 @@ class ProjectClaimsApi(generics.ListAPIView):
     queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
     serializer_class = s.ClaimWithVerdictsSerializer
     pagination_class = IdCursorPagination
-    filterset_class = ClaimFilter
+    filterset_class = ClaimBrowserFilter  # ClaimFilter + the claim browser's filters
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])

@@ -12,15 +12,19 @@ from __future__ import annotations
 import shlex
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from .. import permissions, selectors, services, tasks
+from ..api.browser_filters import SORTS, ClaimBrowserFilter, sorted_claims, with_current_verdict
 from ..exceptions import DomainError
 from ..exports.pipeline import FORMATS
 from ..exports.rows import export_counts
@@ -34,8 +38,8 @@ from ..forms.team import (
     ProjectSettingsForm,
     ScaleVersionForm,
 )
-from ..models import Event, Job, Membership, Project
-from ..workflow import Role
+from ..models import Claim, Event, Job, Membership, Project, RatingLabel, Source, Verdict
+from ..workflow import Role, Status
 
 EXPORT_DEFAULTS = {"format": "jsonl", "status": "approved"}
 JOBS_LISTED = 20
@@ -393,4 +397,101 @@ def scale_version(request, slug):
             "formset": formset,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- Claim browser ----------------------------------------------------------------------------
+
+CLAIMS_PER_PAGE = 50
+
+
+def _browser_choices(project: Project, claim_filter) -> None:
+    """Offer the project's rating labels and members as choices (two queries)."""
+    form = claim_filter.form
+    labels = (
+        RatingLabel.objects.filter(
+            Q(scale=project.rating_scale_id)
+            | Q(pk__in=Verdict.objects.filter(claim__article__project=project).values("rating"))
+        )
+        .order_by("scale_id", "position", "pk")
+        .values_list("slug", "name")
+    )
+    seen: dict[str, str] = {}
+    for slug, name in labels:
+        seen.setdefault(slug, name)
+    form.fields["rating"] = forms.ChoiceField(
+        choices=[("", "Any rating"), *seen.items()], required=False, label="Rating"
+    )
+    people = Membership.objects.filter(project=project).order_by("user__username")
+    form.fields["reviewer"] = forms.ChoiceField(
+        choices=[
+            ("", "Anyone"),
+            *((u, u) for u in people.values_list("user__username", flat=True)),
+        ],
+        required=False,
+        label="Reviewer",
+    )
+    for name in ("article", "claimant", "has_approved_verdict", "updated_since"):
+        form.fields.pop(name, None)  # kept in the API; the page has closer equivalents
+
+
+class BrowserSortForm(forms.Form):
+    sort = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _) in SORTS.items()], required=False, label="Sort by"
+    )
+
+
+@login_required
+def claim_browser(request, slug):
+    """Every claim of a project with its current verdict: filter, search, sort, page."""
+    project = _visible_project(request, slug)
+    claims = Claim.objects.filter(article__project=project).select_related("article")
+    claims = with_current_verdict(claims, user=request.user, project=project)
+    claims = claims.annotate(
+        n_sources=Coalesce(
+            Subquery(
+                Source.objects.filter(claim=OuterRef("pk"))
+                .values("claim")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            0,
+        )
+    )
+    claim_filter = ClaimBrowserFilter(
+        request.GET, queryset=claims, request=request, project=project
+    )
+    _browser_choices(project, claim_filter)
+    sort_form = BrowserSortForm(request.GET)
+    valid = claim_filter.is_valid() and sort_form.is_valid()
+    results = claim_filter.qs if valid else claims.none()
+    sort = sort_form.cleaned_data.get("sort") if valid else ""
+    results = sorted_claims(results, sort or "new", user=request.user, project=project)
+    page = Paginator(results, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+    verdicts = Verdict.objects.select_related("rating", "reviewer").in_bulk(
+        [c.current_verdict_id for c in page if c.current_verdict_id]
+    )
+    for claim in page:
+        claim.current = verdicts.get(claim.current_verdict_id)
+    export_query = {}
+    if valid:
+        data = claim_filter.form.cleaned_data
+        export_query["status"] = "approved" if data.get("status") == Status.APPROVED else "all"
+        if data.get("created_from"):
+            export_query["updated_since"] = data["created_from"].isoformat()
+    return render(
+        request,
+        "annotations/team/claims.html",
+        {
+            "project": project,
+            "filter": claim_filter,
+            "form": claim_filter.form,
+            "sort_form": sort_form,
+            "page": page,
+            "can_export": permissions.can_export(request.user, project),
+            "export_url": reverse("project_export", kwargs={"slug": project.slug})
+            + "?"
+            + urlencode(export_query),
+        },
+        status=200 if valid else 400,
     )
