@@ -53,6 +53,7 @@ urlpatterns = [
         team_views.scale_version,
         name="project_scale_version",
     ),
+    path("projects/<slug:slug>/queue/bulk/", team_views.queue_bulk, name="review_queue_bulk"),
     path("projects/<slug:slug>/claims/", team_views.claim_browser, name="claim_browser"),
     path("projects/<slug:slug>/history/", team_views.project_history, name="project_history"),
     path("projects/<slug:slug>/members/", team_views.project_members, name="project_members"),

@@ -30,10 +30,11 @@ from .projects import (
     update_project,
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
-from .team import add_member_by_name, create_scale_version
+from .team import BulkOutcome, add_member_by_name, create_scale_version, review_in_bulk
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
+    "BulkOutcome",
     "add_member",
     "add_member_by_name",
     "approve_verdict",
@@ -52,6 +53,7 @@ __all__ = [
     "render_explanation",
     "resolve_span",
     "return_verdict",
+    "review_in_bulk",
     "submit_verdict",
     "update_claim",
     "update_project",

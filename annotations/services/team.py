@@ -6,12 +6,13 @@ a project's rating scale. Membership itself (`add_member`, `remove_member`) and 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max, Q
 
 from .. import limits
-from ..exceptions import Conflict, ValidationFailed
+from ..exceptions import Conflict, DomainError, StaleVersion, ValidationFailed
 from ..models import (
     AveritecClass,
     FeverClass,
@@ -20,9 +21,11 @@ from ..models import (
     RatingLabel,
     RatingScale,
     User,
+    Verdict,
 )
 from .common import model_plain, record_event
 from .projects import add_member, update_project
+from .review import approve_verdict, return_verdict
 
 
 def add_member_by_name(*, project: Project, who: str, role: str, actor: User) -> Membership:
@@ -157,3 +160,76 @@ def create_scale_version(
     )
     update_project(project=project, actor=actor, rating_scale=scale)
     return scale
+
+
+# --- Bulk decisions ---------------------------------------------------------------------------
+
+BULK_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    verdict_id: int
+    ok: bool
+    message: str
+
+
+def review_in_bulk(
+    *,
+    project: Project,
+    editor: User,
+    action: str,
+    choices: list[tuple[int, int | None]],
+    note: str = "",
+) -> list[BulkOutcome]:
+    """Approve or return several verdicts, each through its own service call and transaction.
+
+    `choices` are (verdict id, version the editor saw). Every verdict is checked on its own by
+    `approve_verdict`/`return_verdict` (four-eyes, status, version, double review); one that
+    fails is reported with the reason and does not stop the others. Verdicts of other projects
+    are refused without being touched.
+    """
+    if action not in {"approve", "return"}:
+        raise ValidationFailed("Choose approve or return.", field="action")
+    if not choices:
+        raise ValidationFailed("Tick at least one verdict.", field="verdicts")
+    if len(choices) > BULK_LIMIT:
+        raise ValidationFailed(
+            f"At most {BULK_LIMIT} verdicts at once; you ticked {len(choices)}.", field="verdicts"
+        )
+    if action == "return" and not note.strip():
+        raise ValidationFailed(
+            "Returning needs a note saying what the reviewers should change.", field="note"
+        )
+    ids = [verdict_id for verdict_id, _ in choices]
+    here = set(
+        Verdict.objects.filter(pk__in=ids, claim__article__project=project).values_list(
+            "pk", flat=True
+        )
+    )
+    outcomes = []
+    for verdict_id, version in dict(choices).items():  # a verdict ticked twice acts once
+        if verdict_id not in here:
+            outcomes.append(BulkOutcome(verdict_id, False, "not a verdict of this project"))
+            continue
+        try:
+            if action == "approve":
+                approve_verdict(verdict_id=verdict_id, editor=editor, version=version, note=note)
+            else:
+                return_verdict(verdict_id=verdict_id, editor=editor, version=version, note=note)
+        except StaleVersion as exc:
+            outcomes.append(
+                BulkOutcome(
+                    verdict_id,
+                    False,
+                    f"changed since you loaded it (you saw version {version}, it is now "
+                    f"version {exc.current_version}); read it again",
+                )
+            )
+        except DomainError as exc:
+            outcomes.append(BulkOutcome(verdict_id, False, exc.message))
+        else:
+            outcomes.append(
+                BulkOutcome(verdict_id, True, "approved" if action == "approve" else "returned")
+            )
+    return outcomes

@@ -23,9 +23,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from .. import permissions, selectors, services, tasks
+from .. import limits, permissions, selectors, services, tasks
 from ..api.browser_filters import SORTS, ClaimBrowserFilter, sorted_claims, with_current_verdict
-from ..exceptions import DomainError
+from ..exceptions import DomainError, ValidationFailed
 from ..exports.pipeline import FORMATS
 from ..exports.rows import export_counts
 from ..forms.team import (
@@ -495,3 +495,50 @@ def claim_browser(request, slug):
         },
         status=200 if valid else 400,
     )
+
+
+# --- Bulk decisions from the queue ------------------------------------------------------------
+
+
+def _bulk_choices(values: list[str]) -> list[tuple[int, int | None]]:
+    """Parse the ticked "verdict id:version seen" values; raise ValidationFailed on junk."""
+    choices = []
+    for value in values:
+        verdict_id, _, version = value.partition(":")
+        if not verdict_id.isdigit() or (version and not version.isdigit()):
+            raise ValidationFailed(f"{value!r} is not a verdict of the queue.", field="verdicts")
+        choices.append((int(verdict_id), int(version) if version else None))
+    return choices
+
+
+@login_required
+@require_POST
+def queue_bulk(request, slug):
+    """Approve or return the ticked verdicts, one by one; say which succeeded and why not."""
+    project = _visible_project(request, slug)
+    if not permissions.can_review(request.user, project):
+        return _refused(request, "Only editors and admins of this project decide on verdicts.")
+    back = reverse("review_queue", kwargs={"slug": project.slug})
+    action = request.POST.get("action", "")
+    try:
+        outcomes = services.review_in_bulk(
+            project=project,
+            editor=request.user,
+            action=action,
+            choices=_bulk_choices(request.POST.getlist("verdict")),
+            note=request.POST.get("note", "")[: limits.NOTE],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    done = [o for o in outcomes if o.ok]
+    verb = "Approved" if action == "approve" else "Returned"
+    if done:
+        ids = ", ".join(f"#{o.verdict_id}" for o in done)
+        messages.success(request, f"{verb} {len(done)} of {len(outcomes)}: {ids}.")
+    for outcome in outcomes:
+        if not outcome.ok:
+            messages.error(
+                request, f"Verdict #{outcome.verdict_id} not {verb.lower()}: {outcome.message}"
+            )
+    return redirect(back)
