@@ -54,6 +54,8 @@ urlpatterns = [
         name="project_scale_version",
     ),
     path("projects/<slug:slug>/queue/bulk/", team_views.queue_bulk, name="review_queue_bulk"),
+    path("projects/<slug:slug>/assign/", team_views.project_assign, name="project_assign"),
+    path("assignments/next/", team_views.next_assignment, name="next_assignment"),
     path("projects/<slug:slug>/claims/", team_views.claim_browser, name="claim_browser"),
     path("projects/<slug:slug>/history/", team_views.project_history, name="project_history"),
     path("projects/<slug:slug>/members/", team_views.project_members, name="project_members"),

@@ -30,7 +30,14 @@ from .projects import (
     update_project,
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
-from .team import BulkOutcome, add_member_by_name, create_scale_version, review_in_bulk
+from .team import (
+    BulkOutcome,
+    add_member_by_name,
+    assign_articles,
+    create_scale_version,
+    review_in_bulk,
+    unassign_articles,
+)
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 
 __all__ = [
@@ -38,6 +45,7 @@ __all__ = [
     "add_member",
     "add_member_by_name",
     "approve_verdict",
+    "assign_articles",
     "attach_source",
     "correct_verdict",
     "create_project",
@@ -55,6 +63,7 @@ __all__ = [
     "return_verdict",
     "review_in_bulk",
     "submit_verdict",
+    "unassign_articles",
     "update_claim",
     "update_project",
     "update_source",

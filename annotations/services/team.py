@@ -11,9 +11,18 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Max, Q
 
-from .. import limits
-from ..exceptions import Conflict, DomainError, StaleVersion, ValidationFailed
+from .. import limits, permissions
+from ..exceptions import (
+    Conflict,
+    DomainError,
+    NotPermitted,
+    NotVisible,
+    StaleVersion,
+    ValidationFailed,
+)
 from ..models import (
+    Article,
+    Assignment,
     AveritecClass,
     FeverClass,
     Membership,
@@ -23,6 +32,7 @@ from ..models import (
     User,
     Verdict,
 )
+from ..workflow import ANNOTATORS
 from .common import model_plain, record_event
 from .projects import add_member, update_project
 from .review import approve_verdict, return_verdict
@@ -233,3 +243,92 @@ def review_in_bulk(
                 BulkOutcome(verdict_id, True, "approved" if action == "approve" else "returned")
             )
     return outcomes
+
+
+# --- Assignments ------------------------------------------------------------------------------
+
+ASSIGN_MODES = ("each", "round_robin")
+
+
+@transaction.atomic
+def assign_articles(
+    *,
+    project: Project,
+    actor: User,
+    article_ids: list[int],
+    reviewers: list[User],
+    mode: str = "each",
+) -> list[Assignment]:
+    """Assign articles of `project` to reviewers: every article to every reviewer (`each`), or
+    the articles in turn to one reviewer after another (`round_robin`). An assignment that
+    exists already is kept; each new one is an event."""
+    if not permissions.can_review(actor, project):
+        raise NotPermitted("Only editors and admins assign articles.")
+    if mode not in ASSIGN_MODES:
+        raise ValidationFailed("Choose each or round_robin.", field="mode")
+    if not article_ids:
+        raise ValidationFailed("Tick at least one article.", field="articles")
+    if not reviewers:
+        raise ValidationFailed("Choose at least one reviewer.", field="reviewers")
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    articles = list(
+        Article.objects.filter(project=project, pk__in=article_ids).order_by("pk").only("pk")
+    )
+    if len(articles) != len(set(article_ids)):
+        raise NotVisible("Some of the ticked articles are not in this project.")
+    annotators = set(
+        Membership.objects.filter(
+            project=project, user__in=reviewers, role__in=ANNOTATORS
+        ).values_list("user_id", flat=True)
+    )
+    strangers = [r.username for r in reviewers if r.pk not in annotators]
+    if strangers:
+        raise ValidationFailed(
+            f"{', '.join(strangers)} cannot annotate in this project; only reviewers, editors "
+            "and admins are assigned articles.",
+            field="reviewers",
+        )
+    reviewers = sorted(set(reviewers), key=lambda r: r.username)
+    if mode == "each":
+        pairs = [(a, r) for a in articles for r in reviewers]
+    else:
+        pairs = [(a, reviewers[i % len(reviewers)]) for i, a in enumerate(articles)]
+    existing = set(
+        Assignment.objects.filter(article__in=articles).values_list("article_id", "user_id")
+    )
+    created = []
+    for article, reviewer in pairs:
+        if (article.pk, reviewer.pk) in existing:
+            continue
+        assignment = Assignment.objects.create(article=article, user=reviewer, assigned_by=actor)
+        record_event(
+            project_id=project.pk,
+            actor=actor,
+            action="assign",
+            target=assignment,
+            changes={"article": article.pk, "user": reviewer.username},
+        )
+        created.append(assignment)
+    return created
+
+
+@transaction.atomic
+def unassign_articles(*, project: Project, actor: User, article_ids: list[int]) -> int:
+    """Take every assignee off the given articles of `project`; return how many were removed."""
+    if not permissions.can_review(actor, project):
+        raise NotPermitted("Only editors and admins assign articles.")
+    assignments = list(
+        Assignment.objects.filter(article__project=project, article_id__in=article_ids)
+        .select_related("user")
+        .select_for_update(of=("self",))
+    )
+    for assignment in assignments:
+        record_event(
+            project_id=project.pk,
+            actor=actor,
+            action="unassign",
+            target=assignment,
+            changes={"article": assignment.article_id, "user": assignment.user.username},
+        )
+    Assignment.objects.filter(pk__in=[a.pk for a in assignments]).delete()
+    return len(assignments)
