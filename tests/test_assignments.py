@@ -139,3 +139,50 @@ def test_a_removed_member_loses_their_assignments_from_view(
     client = client_for(reviewer)
     assert "Story 0" not in client.get("/").content.decode()
     assert client.get("/assignments/next/")["Location"] == "/"
+
+
+def test_assignees_in_the_api_and_the_claim_browser(project, articles, editor, reviewer, reviewer2):
+    from rest_framework.test import APIClient
+
+    services.assign_articles(
+        project=project, actor=editor, article_ids=[articles[0].pk], reviewers=[reviewer, reviewer2]
+    )
+    services.assign_articles(
+        project=project, actor=editor, article_ids=[articles[1].pk], reviewers=[reviewer2]
+    )
+    make_claim(article=articles[0], user=reviewer, quote="passengers a day")
+    api = APIClient()
+    api.force_authenticate(editor)
+    rows = {
+        r["title"]: r["assignees"]
+        for r in api.get("/api/v1/projects/newsdesk/articles/").json()["results"]
+    }
+    assert (
+        rows["Story 0"] == ["rev", "rev2"] and rows["Story 1"] == ["rev2"] and rows["Story 2"] == []
+    )
+    only = api.get("/api/v1/projects/newsdesk/articles/", {"assignee": "rev"}).json()["results"]
+    assert [r["title"] for r in only] == ["Story 0"]
+    claims = api.get("/api/v1/projects/newsdesk/claims/", {"assignee": "rev2"}).json()["results"]
+    assert [c["quote"] for c in claims] == ["passengers a day"]
+    assert (
+        api.get("/api/v1/projects/newsdesk/claims/", {"assignee": "nobody"}).json()["results"] == []
+    )
+    page = client_for(editor).get("/projects/newsdesk/claims/", {"assignee": "rev"})
+    assert 'id="claim-' in page.content.decode()
+
+
+def test_the_article_list_api_reads_a_constant_number_of_queries(
+    project, articles, editor, reviewer, django_assert_max_num_queries
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(editor)
+    services.assign_articles(
+        project=project,
+        actor=editor,
+        article_ids=[a.pk for a in articles],
+        reviewers=[reviewer, editor],
+    )
+    with django_assert_max_num_queries(6):
+        assert len(api.get("/api/v1/projects/newsdesk/articles/").json()["results"]) == 4

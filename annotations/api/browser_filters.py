@@ -17,9 +17,9 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from .. import selectors
-from ..models import Claim, Project, Source, Verdict
+from ..models import Assignment, Claim, Project, Source, Verdict
 from ..workflow import LIVE, Status
-from .filters import ClaimFilter
+from .filters import ArticleFilter, ClaimFilter
 
 NONE = "none"  # status filter: claims without a live verdict
 DISAGREEING = (Status.SUBMITTED, Status.APPROVED)
@@ -81,6 +81,9 @@ class ClaimBrowserFilter(ClaimFilter):
     disagreement = django_filters.BooleanFilter(
         method="filter_disagreement", label="Reviewers disagree (double review)"
     )
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label="Username the claim's article is assigned to"
+    )
     q = django_filters.CharFilter(
         method="search", label="Search quote, statement and explanation", max_length=200
     )
@@ -126,6 +129,10 @@ class ClaimBrowserFilter(ClaimFilter):
         by = Verdict.objects.filter(pk=OuterRef("current_verdict_id"), reviewer__username=value)
         return self._current(queryset).filter(Exists(by))
 
+    def filter_assignee(self, queryset, name, value):
+        assigned = Assignment.objects.filter(article=OuterRef("article"), user__username=value)
+        return queryset.filter(Exists(assigned))
+
     def filter_sources(self, queryset, name, value):
         sources = Exists(Source.objects.filter(claim=OuterRef("pk")))
         return queryset.filter(sources if value else ~sources)
@@ -158,3 +165,19 @@ def sorted_claims(claims: QuerySet[Claim], sort: str, *, user, project: Project)
     """Return `claims` in the page's sort order (the API keeps its id cursor order)."""
     _, ordering = SORTS.get(sort, SORTS["new"])
     return with_current_verdict(claims, user=user, project=project).order_by(*ordering)
+
+
+class ArticleAssigneeFilter(ArticleFilter):
+    """The API's article filters plus `assignee` (a username)."""
+
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", label="Only articles assigned to this username"
+    )
+
+    class Meta(ArticleFilter.Meta):
+        fields = ArticleFilter.Meta.fields
+
+    def filter_assignee(self, queryset, name, value):
+        return queryset.filter(
+            Exists(Assignment.objects.filter(article=OuterRef("pk"), user__username=value))
+        )
