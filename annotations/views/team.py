@@ -435,13 +435,12 @@ def _browser_choices(project: Project, claim_filter) -> None:
         choices=[("", "Any rating"), *seen.items()], required=False, label="Rating"
     )
     people = Membership.objects.filter(project=project).order_by("user__username")
+    usernames = [(u, u) for u in people.values_list("user__username", flat=True)]
     form.fields["reviewer"] = forms.ChoiceField(
-        choices=[
-            ("", "Anyone"),
-            *((u, u) for u in people.values_list("user__username", flat=True)),
-        ],
-        required=False,
-        label="Reviewer",
+        choices=[("", "Anyone"), *usernames], required=False, label="Reviewer"
+    )
+    form.fields["assignee"] = forms.ChoiceField(
+        choices=[("", "Anyone"), *usernames], required=False, label="Article assigned to"
     )
     for name in ("article", "claimant", "has_approved_verdict", "updated_since"):
         form.fields.pop(name, None)  # kept in the API; the page has closer equivalents
