@@ -56,6 +56,17 @@ urlpatterns = [
     path("projects/<slug:slug>/queue/bulk/", team_views.queue_bulk, name="review_queue_bulk"),
     path("projects/<slug:slug>/assign/", team_views.project_assign, name="project_assign"),
     path("assignments/next/", team_views.next_assignment, name="next_assignment"),
+    path(
+        "projects/<slug:slug>/invitations/",
+        team_views.project_invitations,
+        name="project_invitations",
+    ),
+    path(
+        "projects/<slug:slug>/invitations/<int:pk>/revoke/",
+        team_views.invitation_revoke,
+        name="project_invitation_revoke",
+    ),
+    path("invite/<str:key>/", team_views.invitation_accept, name="invitation_accept"),
     path("projects/<slug:slug>/claims/", team_views.claim_browser, name="claim_browser"),
     path("projects/<slug:slug>/history/", team_views.project_history, name="project_history"),
     path("projects/<slug:slug>/members/", team_views.project_members, name="project_members"),

@@ -5,11 +5,12 @@ rest and their errors are shown beside the field they name."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 
 from .. import limits
 from ..exceptions import ValidationFailed
 from ..exports.pipeline import FORMATS, ExportOptions, parse_options
-from ..models import AveritecClass, FeverClass, Project, RatingLabel, RatingScale
+from ..models import AveritecClass, FeverClass, Project, RatingLabel, RatingScale, User
 from ..workflow import Role
 from .base import AccessibleForm, url_input
 
@@ -201,3 +202,23 @@ LabelFormSet = forms.formset_factory(LabelForm, extra=1, can_delete=True, max_nu
 
 class ScaleVersionForm(AccessibleForm):
     name = forms.CharField(max_length=200, label="Name of the new version")
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+class InvitationForm(AccessibleForm):
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REVIEWER)
+    email = forms.EmailField(
+        required=False,
+        label="Email address (optional)",
+        help_text="If this server can send email, the link is mailed there too.",
+    )
+
+
+class JoinForm(UserCreationForm):
+    """A new account made through an invitation: a username and a password."""
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username",)

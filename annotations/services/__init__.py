@@ -22,6 +22,12 @@ from .claims import (
     update_source,
 )
 from .common import record_event
+from .invitations import (
+    accept_invitation,
+    create_invitation,
+    find_invitation,
+    revoke_invitation,
+)
 from .projects import (
     add_member,
     create_project,
@@ -42,17 +48,20 @@ from .verdicts import correct_verdict, draft_verdict, render_explanation, update
 
 __all__ = [
     "BulkOutcome",
+    "accept_invitation",
     "add_member",
     "add_member_by_name",
     "approve_verdict",
     "assign_articles",
     "attach_source",
     "correct_verdict",
+    "create_invitation",
     "create_project",
     "create_scale_version",
     "delete_claim",
     "draft_verdict",
     "ensure_default_scale",
+    "find_invitation",
     "import_article",
     "mark_claim",
     "record_event",
@@ -62,6 +71,7 @@ __all__ = [
     "resolve_span",
     "return_verdict",
     "review_in_bulk",
+    "revoke_invitation",
     "submit_verdict",
     "unassign_articles",
     "update_claim",
