@@ -750,5 +750,7 @@ def _invitation_page(request, invitation, key, form, status=200):
         status=status,
     )
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the key is in the address
+    # The key is in the address: never send it to other sites. (Not "no-referrer": Chromium
+    # then posts the form with "Origin: null", which the CSRF check rightly refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from annotations import services
-from annotations.models import Verdict
+from annotations.models import Claim, Membership, Verdict
 from annotations.tokens import create_token
 from tests.browser.axe_check import axe_violations
 from tests.factories import make_claim, make_verdict
@@ -102,7 +102,7 @@ def test_bulk_approve_with_one_stale_verdict(
 @pytest.mark.parametrize(
     "name",
     ["project_export", "project_settings", "project_members", "project_history", "claim_browser",
-     "project_scale_version"],
+     "project_scale_version", "project_invitations", "project_assign"],
 )  # fmt: skip
 def test_team_pages_pass_axe_and_fit_390_px(
     browser, page, live_server, project, article, reviewer, editor, project_admin, name
@@ -123,3 +123,69 @@ def test_team_pages_pass_axe_and_fit_390_px(
     state = page.context.storage_state()
     assert axe_violations(browser, url, state) == []
     assert axe_violations(browser, url, state, width=390) == []
+
+
+def test_an_admin_invites_a_user_who_joins_and_marks_a_claim(
+    browser, page, live_server, project, article, project_admin
+):
+    csp = watch_csp(page)
+    sign_in(page, live_server, project_admin)
+    page.goto(live_server.url + reverse("project_invitations", args=[project.slug]))
+    page.select_option("#id_role", "reviewer")
+    with page.expect_navigation():
+        page.click("text=Make an invitation link")
+    link = page.inner_text("#invitation-link").strip()
+    assert link.startswith(live_server.url + "/invite/inv_")
+    guest = browser.new_context()
+    try:
+        joining = guest.new_page()
+        guest_csp = watch_csp(joining)
+        joining.goto(link)
+        joining.fill("#id_username", "newcomer")
+        joining.fill("#id_password1", "a long pass phrase 42")
+        joining.fill("#id_password2", "a long pass phrase 42")
+        with joining.expect_navigation():
+            joining.click("text=Create my account and join")
+        assert joining.url == live_server.url + project.get_absolute_url()
+        assert "Welcome to Newsdesk" in joining.inner_text(".messages")
+        joining.click(f"text={article.title}")
+        with joining.expect_navigation():
+            joining.locator("form[action*='/sentences/'] button").first.click()
+        claim = Claim.objects.get()
+        assert claim.created_by.username == "newcomer"
+        assert Membership.objects.get(user__username="newcomer").role == "reviewer"
+        assert guest_csp == []
+    finally:
+        guest.close()
+    assert csp == []
+
+
+def test_an_admin_assigns_articles_and_the_reviewer_follows_next(
+    browser, page, live_server, project, article, reviewer, project_admin
+):
+    from tests.factories import make_article
+
+    second = make_article(
+        project=project,
+        creator=reviewer,
+        title="Harbour",
+        text="Ships said traffic doubled in 2024.",
+    )
+    sign_in(page, live_server, project_admin)
+    page.goto(live_server.url + reverse("project_assign", args=[project.slug]))
+    page.check(f"#tick-{article.pk}")
+    page.check(f"#tick-{second.pk}")
+    page.check(f"input[name=reviewer][value='{reviewer.pk}']")
+    with page.expect_navigation():
+        page.click("button[value=assign]")
+    assert "Made 2 new assignments" in page.inner_text(".messages")
+    other = browser.new_context()
+    try:
+        mine = other.new_page()
+        sign_in(mine, live_server, reviewer)
+        assert "Harbour" in mine.inner_text(".assigned")
+        with mine.expect_navigation():
+            mine.click("#next-assignment")
+        assert mine.url == live_server.url + article.get_absolute_url()
+    finally:
+        other.close()
