@@ -22,6 +22,7 @@ from ..workflow import LIVE, Status
 from .filters import ArticleFilter, ClaimFilter
 
 NONE = "none"  # status filter: claims without a live verdict
+EITHER = [("", "Either"), ("true", "Yes"), ("false", "No")]
 DISAGREEING = (Status.SUBMITTED, Status.APPROVED)
 SORTS = {
     "new": ("Newest claims first", ["-created_at", "-pk"]),
@@ -57,6 +58,7 @@ class ClaimBrowserFilter(ClaimFilter):
     status = django_filters.ChoiceFilter(
         choices=[(NONE, "No verdict yet"), *((s, s.label) for s in map(Status, LIVE))],
         method="filter_status",
+        empty_label="Any status",
         label="Status of the current verdict",
     )
     rating = django_filters.CharFilter(
@@ -77,9 +79,13 @@ class ClaimBrowserFilter(ClaimFilter):
         label="Claims marked on or before this date",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    has_sources = django_filters.BooleanFilter(method="filter_sources", label="Has sources")
+    has_sources = django_filters.BooleanFilter(
+        method="filter_sources", label="Has sources", widget=forms.Select(choices=EITHER)
+    )
     disagreement = django_filters.BooleanFilter(
-        method="filter_disagreement", label="Reviewers disagree (double review)"
+        method="filter_disagreement",
+        label="Reviewers disagree (double review)",
+        widget=forms.Select(choices=EITHER),
     )
     assignee = django_filters.CharFilter(
         method="filter_assignee", label="Username the claim's article is assigned to"

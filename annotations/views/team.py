@@ -427,6 +427,7 @@ CLAIMS_PER_PAGE = 50
 def _browser_choices(project: Project, claim_filter) -> None:
     """Offer the project's rating labels and members as choices (two queries)."""
     form = claim_filter.form
+    form.label_suffix = ""
     labels = (
         RatingLabel.objects.filter(
             Q(scale=project.rating_scale_id)

@@ -5,6 +5,7 @@ axe-core (no serious or critical violation), fits 390 px and raises no CSP viola
 from __future__ import annotations
 
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from tests.factories import make_claim, make_verdict
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 # The outermost elements that stick out of the viewport (to say what to fix).
 WIDE_ELEMENTS = """() => [...document.querySelectorAll('main *')]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
@@ -119,6 +121,11 @@ def test_team_pages_pass_axe_and_fit_390_px(
     overflow = page.evaluate("document.querySelector('main').scrollWidth")
     wide = page.evaluate(WIDE_ELEMENTS)
     assert overflow <= 390, f"{name} is {overflow}px wide at 390px: {wide}"
+    # Screenshots for the README's "Using it" section (test-artifacts/ is not committed).
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}-390.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
     assert csp == []
     state = page.context.storage_state()
     assert axe_violations(browser, url, state) == []
