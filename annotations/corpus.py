@@ -399,6 +399,12 @@ def _article(where, record, survey: Survey, source_claim, verdict_claim, citatio
     row.timestamp("created_at", null=False)
     row.timestamp("updated_at", null=False)
     version = _provenance(row, record)
+    # Older exports have no assignees; each one is a person like created_by.
+    assignees = record.get("assignees", [])
+    if not isinstance(assignees, list) or len(set(map(str, assignees))) != len(assignees):
+        raise row.fail("assignees must be a list of distinct names.")
+    for name in assignees:
+        _Fields(where, row.ref, {"assignees": name}).person("assignees", survey, null=False)
     for claim_data in row.get("claims", list):
         _claim(_Fields(where, "claim", claim_data), body, survey, source_claim, verdict_claim,
                citations, corrections, version)  # fmt: skip

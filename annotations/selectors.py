@@ -661,3 +661,50 @@ def claim_history_for(*, claim: Claim, user) -> QuerySet[Event]:
     return claim_history(claim_id=claim.pk).filter(
         Q(verdict_id__isnull=True) | Q(verdict_id__in=verdict_ids)
     )
+
+
+def members_with_activity(*, project: Project) -> list[Membership]:
+    """Return the project's memberships with their users and `last_activity` (the time of the
+    member's latest event in this project, or None), admins first, in one query."""
+    latest = (
+        Event.objects.filter(project=project, actor=OuterRef("user"))
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    order = {"admin": 0, "editor": 1, "reviewer": 2, "researcher": 3}
+    members = list(
+        Membership.objects.filter(project=project)
+        .select_related("user")
+        .annotate(last_activity=Subquery(latest))
+    )
+    members.sort(key=lambda m: (order.get(m.role, 9), m.user.username.lower()))
+    return members
+
+
+# Statuses that count an assigned claim as done by its reviewer (an editor has it, or had it).
+ASSIGNMENT_DONE = (Status.SUBMITTED, Status.APPROVED, Status.SUPERSEDED)
+
+
+def assignments_of(*, user, project: Project | None = None) -> QuerySet:
+    """Return `user`'s assignments in projects they still belong to, oldest first, each with
+    `n_claims` (claims of the article) and `n_done` (claims the user's verdict on which reached
+    an editor), in one query. An article is finished when it has claims and all are done."""
+    from .models import Assignment
+
+    claims = Claim.objects.filter(article=OuterRef("article")).order_by().values("article")
+    mine = Verdict.objects.filter(claim=OuterRef("pk"), reviewer=user, status__in=ASSIGNMENT_DONE)
+    assignments = Assignment.objects.filter(
+        user=user, article__project__in=Project.objects.visible_to(user)
+    )
+    if project is not None:
+        assignments = assignments.filter(article__project=project)
+    return (
+        assignments.select_related("article__project")
+        .defer("article__text")
+        .annotate(n_claims=_count(claims), n_done=_count(claims.filter(Exists(mine))))
+        .order_by("created_at", "pk")
+    )
+
+
+def is_finished(assignment) -> bool:
+    return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims

@@ -178,6 +178,12 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                         "created_at": db_timestamp(v[15]), "updated_at": db_timestamp(v[16]),
                     }
                 )  # fmt: skip
+        assignees = defaultdict(list)
+        for article_id, user_id in q(
+            f"SELECT article_id, user_id FROM annotations_assignment WHERE article_id IN ({marks})",
+            ids,
+        ):
+            assignees[article_id].append(person(user_id))
         by_article = defaultdict(list)
         for c in claims:
             by_article[c[1]].append(
@@ -199,6 +205,7 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                         "author": a[4], "published_at": db_timestamp(a[9]), "language": a[5],
                         "text": a[6], "text_sha256": a[7], "created_by": person(a[8]),
                         "created_at": db_timestamp(a[10]), "updated_at": db_timestamp(a[11]),
+                        "assignees": sorted(assignees.get(a[0], [])),
                         "claims": by_article.get(a[0], []), "project": project_json,
                     },
                     option=OPTS,

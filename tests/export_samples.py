@@ -118,6 +118,7 @@ def sample_rows() -> list[list[dict]]:
         "created_by": "annotator-1",
         "created_at": "2025-06-11T08:00:00Z",
         "updated_at": "2025-06-11T08:00:00Z",
+        "assignees": ["annotator-1", "annotator-2"],
         "claims": [
             claim(
                 7,
@@ -144,7 +145,14 @@ def sample_rows() -> list[list[dict]]:
             claim(11, "日本の輸入は12%増えた", verdicts=[], matches=[8]),
         ],
     }
-    empty = {**article, "id": 43, "title": "No claims yet", "url": "", "claims": []}
+    empty = {
+        **article,
+        "id": 43,
+        "title": "No claims yet",
+        "url": "",
+        "claims": [],
+        "assignees": [],
+    }
     return [[article], [empty]]
 
 

@@ -17,6 +17,7 @@ from annotations import services, tokens
 from annotations.exports.rows import export_rows
 from annotations.models import (
     Article,
+    Assignment,
     Claim,
     Event,
     Membership,
@@ -157,9 +158,9 @@ def _articles(project, reviewer, editor, n):
 def test_export_rows_reads_each_chunk_with_the_same_number_of_queries(
     project, reviewer, editor, django_assert_num_queries, n_articles
 ):
-    """3 queries up front (people, scales, labels), 5 per chunk, 1 to find the end."""
+    """3 queries up front (people, scales, labels), 6 per chunk, 1 to find the end."""
     _articles(project, reviewer, editor, n_articles)
-    with django_assert_num_queries(3 + 5 * n_articles + 1):
+    with django_assert_num_queries(3 + 6 * n_articles + 1):
         chunks = list(export_rows(project=project, status="all", chunk_size=1))
     assert len(chunks) == n_articles
     assert sum(len(a["claims"]) for chunk in chunks for a in chunk) == 2 * n_articles
@@ -176,8 +177,8 @@ def test_http_export_query_count_does_not_grow_with_the_corpus(
 
 def _empty_the_database() -> None:
     """Remove every project row, as in a fresh database (Events refuse ORM deletes)."""
-    models = [Verdict.sources.through, Verdict, Source, Claim, Sentence, Article, Event,
-              Membership, Project]  # fmt: skip
+    models = [Verdict.sources.through, Verdict, Source, Claim, Sentence, Assignment, Article,
+              Event, Membership, Project]  # fmt: skip
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (our table names)
@@ -198,6 +199,9 @@ def test_import_corpus_restores_a_byte_identical_export(
     services.approve_verdict(verdict_id=correction.pk, editor=editor)
     other = make_claim(article=article, user=reviewer, quote="bus use fell 15% since 2019")
     make_verdict(claim=other, user=reviewer2, status="returned", editor=editor, rating="false")
+    services.assign_articles(
+        project=project, actor=editor, article_ids=[article.pk], reviewers=[reviewer, reviewer2]
+    )
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     call_command(
         "export", project="newsdesk", status="all", output=str(first), stderr=io.StringIO()
@@ -211,6 +215,8 @@ def test_import_corpus_restores_a_byte_identical_export(
     )
 
     assert second.read_bytes() == first.read_bytes()
+    assert b'"assignees":["annotator-1","annotator-2"]' in first.read_bytes()
+    assert Assignment.objects.filter(article_id=article.pk).count() == 2
     statuses = dict(Verdict.objects.values_list("pk", "status"))
     assert statuses[original.pk] == "superseded" and statuses[correction.pk] == "approved"
     assert Sentence.objects.filter(article_id=article.pk).exists()

@@ -341,10 +341,21 @@ def _unknown_status(rows):
     return rf"all\.jsonl:1: verdict {verdict['id']}: status 'published' is not one of"
 
 
+def _markup_assignee(rows):
+    rows[0]["assignees"] = ["annotator-1", "<script>alert(1)</script>"]
+    return rf"all\.jsonl:1: article {rows[0]['id']}: assignees '<script>.*' must be a name"
+
+
+def _assignees_not_a_list(rows):
+    rows[1]["assignees"] = "annotator-1"
+    return rf"all\.jsonl:2: article {rows[1]['id']}: assignees must be a list of distinct names"
+
+
 @pytest.mark.parametrize(
     "tamper",
     [_quote, _foreign_source, _duplicate_id, _self_approved, _two_approved, _not_json,
-     _wrong_type, _altered_text, _long_name, _markup_name, _unknown_status],
+     _wrong_type, _altered_text, _long_name, _markup_name, _unknown_status, _markup_assignee,
+     _assignees_not_a_list],
 )  # fmt: skip
 def test_a_bad_file_is_refused_naming_line_and_row_and_loads_nothing(desk, tmp_path, tamper):
     path = export(tmp_path / "all.jsonl", status="all")

@@ -77,6 +77,18 @@ class ArticleSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+class ArticleListSerializer(ArticleSerializer):
+    """An article in a project's list, with the usernames it is assigned to."""
+
+    assignees = serializers.SerializerMethodField()
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "assignees"]
+
+    def get_assignees(self, article) -> list[str]:
+        return sorted(assignment.user.username for assignment in article.assignments.all())
+
+
 class SentenceSerializer(serializers.ModelSerializer):
     score = serializers.FloatField(
         read_only=True,

@@ -23,10 +23,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services, tasks
-from ..models import Article, Claim, Event, Project, Source, User, Verdict
+from ..models import Article, Assignment, Claim, Event, Project, Source, User, Verdict
 from ..params import parse_id
 from . import serializers as s
-from .filters import ArticleFilter, ClaimFilter, SourceFilter, VerdictFilter
+from .browser_filters import ArticleAssigneeFilter, ClaimBrowserFilter
+from .filters import SourceFilter, VerdictFilter
 from .pagination import IdCursorPagination, SmallPagination
 from .permissions import CanReviewProject
 
@@ -174,13 +175,20 @@ class ProjectArticlesApi(generics.ListAPIView):
     """A project's articles (without text; GET an article for its text and claims)."""
 
     queryset = Article.objects.none()  # for the schema; get_queryset scopes it
-    serializer_class = s.ArticleSerializer
+    serializer_class = s.ArticleListSerializer
     pagination_class = IdCursorPagination
-    filterset_class = ArticleFilter
+    filterset_class = ArticleAssigneeFilter  # ArticleFilter + assignee
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        return Article.objects.filter(project=project).select_related("project").defer("text")
+        return (
+            Article.objects.filter(project=project)
+            .select_related("project")
+            .prefetch_related(
+                Prefetch("assignments", queryset=Assignment.objects.select_related("user"))
+            )
+            .defer("text")
+        )
 
     @extend_schema(
         request=s.ArticleCreateSerializer,
@@ -224,7 +232,7 @@ class ProjectClaimsApi(generics.ListAPIView):
     queryset = Claim.objects.none()  # for the schema; get_queryset scopes it
     serializer_class = s.ClaimWithVerdictsSerializer
     pagination_class = IdCursorPagination
-    filterset_class = ClaimFilter
+    filterset_class = ClaimBrowserFilter  # ClaimFilter + the claim browser's filters
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])

@@ -1,7 +1,7 @@
 """`export_rows`: the one selector behind every export format.
 
 It reads a project's articles in chunks, keyed by primary key, and turns each chunk into plain
-JSON-able dicts (`Row`) with five queries whatever the chunk holds: articles, claims, sources,
+JSON-able dicts (`Row`) with six queries whatever the chunk holds: articles, assignments, claims, sources,
 verdicts, and the verdicts' cited sources. Before the first chunk it reads the project's
 memberships (pseudonyms) and the rating scales once. Memory therefore depends on the chunk size,
 not on the corpus.
@@ -9,6 +9,7 @@ not on the corpus.
 Row shape (one article):
     {id, title, url, publisher, author, published_at, language, text, text_sha256, version,
      source_url, source_sha256, fetched_at, created_by, created_at, updated_at,
+     assignees: [people the article is assigned to, sorted],
      claims: [{id, start, end, quote, prefix, suffix, anchor, text_version, statement, claimant,
                claim_date, created_by, created_at, updated_at,
                sources: [{id, url, title, publisher, quote, stance, accessed_at, archived_url,
@@ -38,7 +39,17 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast
 
-from ..models import Article, Claim, ClaimMatch, Membership, Project, RatingScale, Source, Verdict
+from ..models import (
+    Article,
+    Assignment,
+    Claim,
+    ClaimMatch,
+    Membership,
+    Project,
+    RatingScale,
+    Source,
+    Verdict,
+)
 from ..workflow import Status
 from .common import Row, db_timestamp
 
@@ -221,7 +232,7 @@ def export_rows(
     `status="approved"` keeps only approved verdicts and the sources they cite; `"all"` keeps
     every verdict with its status and every source. Articles come in primary-key order,
     claims by position, sources and verdicts by primary key, so the same data always gives the same rows. Queries: 3 before the first
-    chunk, then at most 5 per chunk (plus one to find that there is no further chunk).
+    chunk, then at most 6 per chunk (plus one to find that there is no further chunk).
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
@@ -333,6 +344,11 @@ def export_rows(
                         "updated_at": db_timestamp(v["updated_at_t"]),
                     }
                 )
+        assignees: dict[int, list[str]] = defaultdict(list)
+        for article_id, user_id in Assignment.objects.filter(
+            article_id__in=article_ids
+        ).values_list("article_id", "user_id"):
+            assignees[article_id].append(person(user_id))
         claims_by_article: dict[int, list[Row]] = defaultdict(list)
         for c in claims:
             claims_by_article[c["article_id"]].append(
@@ -374,6 +390,7 @@ def export_rows(
                 "created_by": person(a["created_by_id"]),
                 "created_at": db_timestamp(a["created_at_t"]),
                 "updated_at": db_timestamp(a["updated_at_t"]),
+                "assignees": sorted(assignees.get(a["id"], [])),
                 "claims": claims_by_article.get(a["id"], []),
             }
             for a in chunk

@@ -24,6 +24,12 @@ from .claims import (
     update_source,
 )
 from .common import record_event
+from .invitations import (
+    accept_invitation,
+    create_invitation,
+    find_invitation,
+    revoke_invitation,
+)
 from .matching import confirm_match, dismiss_match
 from .projects import (
     add_member,
@@ -33,25 +39,40 @@ from .projects import (
     update_project,
 )
 from .review import approve_verdict, return_verdict, submit_verdict, withdraw_verdict
+from .team import (
+    BulkOutcome,
+    add_member_by_name,
+    assign_articles,
+    create_scale_version,
+    review_in_bulk,
+    unassign_articles,
+)
 from .verdicts import correct_verdict, draft_verdict, render_explanation, update_verdict
 from .versions import VersionResult, add_article_version, clear_article_changed, reattach_claim
 
 __all__ = [
     "UNDO_SECONDS",
+    "BulkOutcome",
     "Provenance",
     "VersionResult",
+    "accept_invitation",
     "add_article_version",
     "add_member",
+    "add_member_by_name",
     "approve_verdict",
+    "assign_articles",
     "attach_source",
     "clear_article_changed",
     "confirm_match",
     "correct_verdict",
+    "create_invitation",
     "create_project",
+    "create_scale_version",
     "delete_claim",
     "dismiss_match",
     "draft_verdict",
     "ensure_default_scale",
+    "find_invitation",
     "import_article",
     "import_page",
     "import_url",
@@ -64,7 +85,10 @@ __all__ = [
     "resolve_span",
     "restore_claim",
     "return_verdict",
+    "review_in_bulk",
+    "revoke_invitation",
     "submit_verdict",
+    "unassign_articles",
     "update_claim",
     "update_project",
     "update_source",

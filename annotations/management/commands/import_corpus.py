@@ -42,6 +42,7 @@ from annotations.corpus import CorpusError, Survey, read, survey
 from annotations.exports.common import html_to_text
 from annotations.models import (
     Article,
+    Assignment,
     Claim,
     Membership,
     Project,
@@ -256,8 +257,13 @@ class Command(BaseCommand):
 
         def flush():
             articles, sentences, claims, sources, verdicts, cited = [], [], [], [], [], []
+            assignments = []
             for record in batch:
                 a = record["id"]
+                assignments += [
+                    Assignment(article_id=a, user_id=uid(name))
+                    for name in record.get("assignees", [])
+                ]
                 articles.append(
                     Article(
                         id=a,
@@ -370,6 +376,7 @@ class Command(BaseCommand):
                             if (vid, sid) not in found.dropped_citations
                         ]
             Article.objects.bulk_create(articles)
+            Assignment.objects.bulk_create(assignments)
             Sentence.objects.bulk_create(sentences)
             Claim.objects.bulk_create(claims)
             Source.objects.bulk_create(sources)
