@@ -111,7 +111,8 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
         chunk = q(
             "SELECT id, title, url, publisher, author, language, text, text_sha256, "
             "created_by_id, CAST(published_at AS TEXT), CAST(created_at AS TEXT), "
-            "CAST(updated_at AS TEXT) FROM annotations_article WHERE project_id = ? AND id > ? "
+            "CAST(updated_at AS TEXT), version, source_url, source_sha256, "
+            "CAST(fetched_at AS TEXT) FROM annotations_article WHERE project_id = ? AND id > ? "
             "ORDER BY id LIMIT ?",
             (pid, last, CHUNK),
         )
@@ -122,11 +123,19 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
         marks = ", ".join("?" * len(ids))
         claims = q(
             'SELECT id, article_id, start, "end", quote, prefix, suffix, statement, claimant, '
-            "claim_date, created_by_id, CAST(created_at AS TEXT), CAST(updated_at AS TEXT) "
-            f"FROM annotations_claim WHERE article_id IN ({marks}) "
+            "claim_date, created_by_id, CAST(created_at AS TEXT), CAST(updated_at AS TEXT), "
+            f"anchor, text_version FROM annotations_claim WHERE article_id IN ({marks}) "
             'ORDER BY article_id, start, "end", id',
             ids,
         )
+        matches = defaultdict(list)
+        for claim_id, matched in q(
+            "SELECT m.claim_id, m.matched_id FROM annotations_claimmatch m JOIN "
+            "annotations_claim c ON c.id = m.claim_id WHERE m.decision = 'same' AND "
+            f"c.article_id IN ({marks})",
+            ids,
+        ):
+            matches[claim_id].append(matched)
         sources = defaultdict(list)
         verdicts = defaultdict(list)
         if claims:
@@ -192,7 +201,8 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                     "suffix": c[6], "statement": c[7], "claimant": c[8], "claim_date": day(c[9]),
                     "created_by": person(c[10]), "created_at": db_timestamp(c[11]),
                     "updated_at": db_timestamp(c[12]), "sources": sources.get(c[0], []),
-                    "verdicts": verdicts.get(c[0], []),
+                    "verdicts": verdicts.get(c[0], []), "anchor": c[13], "text_version": c[14],
+                    "matches": sorted(matches.get(c[0], [])),
                 }
             )  # fmt: skip
         claims_out += len(claims)
@@ -205,6 +215,8 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                         "author": a[4], "published_at": db_timestamp(a[9]), "language": a[5],
                         "text": a[6], "text_sha256": a[7], "created_by": person(a[8]),
                         "created_at": db_timestamp(a[10]), "updated_at": db_timestamp(a[11]),
+                        "version": a[12], "source_url": a[13], "source_sha256": a[14],
+                        "fetched_at": db_timestamp(a[15]),
                         "assignees": sorted(assignees.get(a[0], [])),
                         "claims": by_article.get(a[0], []), "project": project_json,
                     },
