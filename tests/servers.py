@@ -128,3 +128,22 @@ def scratch_postgres_database(suffix: str):
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def worker_env() -> dict[str, str]:
+    """Return the environment for a `manage.py db_worker` process that works on the test
+    database of this test run (and writes files under its MEDIA_ROOT)."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["SQLITE_TEST_NAME"] = ""
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+        )
+    env["DJANGO_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    return env

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from annotations import tasks
 from annotations.models import Job
 from tests.factories import make_claim, make_verdict
+from tests.servers import worker_env
 
 # The worker is another process: it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,16 +33,7 @@ def api_for(user) -> APIClient:
 
 def run_worker() -> str:
     """Run `db_worker --batch` against the test database until the queue is empty."""
-    env = dict(os.environ)
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        env["SQLITE_TEST_NAME"] = ""
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    else:
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    env["DJANGO_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env = worker_env()
     done = subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
         cwd=ROOT,

@@ -4,18 +4,17 @@ mid-job loses nothing, and once the job is resumed the rest is imported without 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from annotations import tasks
 from annotations.models import Article, Job
 from tests.page_server import ARTICLE_HTML, running_page_server
+from tests.servers import worker_env
 from tests.test_export_jobs import ROOT, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -33,22 +32,6 @@ def server(settings, tmp_path, monkeypatch):
                 "text/html",
             )
         yield srv
-
-
-def worker_env() -> dict:
-    from django.db import connection
-
-    env = dict(os.environ)
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        env["SQLITE_TEST_NAME"] = ""
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    else:
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    env["DJANGO_MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
-    return env
 
 
 def test_a_worker_imports_a_url_list(server, project, reviewer):

@@ -144,17 +144,7 @@ def _store_article(
             )
     except IntegrityError:  # a concurrent import of the same article won the race
         raise Conflict("This project already has this article (imported concurrently).") from None
-    Sentence.objects.bulk_create(
-        Sentence(
-            article=article,
-            index=span.index,
-            start=span.start,
-            end=span.end,
-            score=span.score,
-            reasons=list(span.reasons),
-        )
-        for span in sentences
-    )
+    store_sentences(article, sentences)
     record_event(
         project_id=project.pk,
         actor=creator,
@@ -250,4 +240,19 @@ def import_url(
         fetched_at=page.fetched_at,
         title=title,
         on_stored=on_stored,
+    )
+
+
+def store_sentences(article: Article, sentences) -> None:
+    """Write an article's sentence spans (from `text.split_sentences`) as Sentence rows."""
+    Sentence.objects.bulk_create(
+        Sentence(
+            article=article,
+            index=span.index,
+            start=span.start,
+            end=span.end,
+            score=span.score,
+            reasons=list(span.reasons),
+        )
+        for span in sentences
     )

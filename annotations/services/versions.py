@@ -20,7 +20,7 @@ from .. import permissions, reanchor, text
 from ..exceptions import BadSpan, Conflict, NotPermitted, NotVisible, ValidationFailed
 from ..models import Anchor, Article, ArticleVersion, Claim, Sentence, User, Verdict
 from ..workflow import Role, Status
-from .articles import Provenance, canonical_article_text
+from .articles import Provenance, canonical_article_text, store_sentences
 from .common import record_event
 
 # Verdicts that keep a flag when their quote changes: all but those already replaced.
@@ -155,17 +155,7 @@ def _store_version(
             fields.append(name)
     locked.save(update_fields=fields)
     Sentence.objects.filter(article=locked).delete()
-    Sentence.objects.bulk_create(
-        Sentence(
-            article=locked,
-            index=span.index,
-            start=span.start,
-            end=span.end,
-            score=span.score,
-            reasons=list(span.reasons),
-        )
-        for span in sentences
-    )
+    store_sentences(locked, sentences)
     outcomes: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
     used: set[tuple[int, int]] = set()
     changed_quote: list[int] = []
