@@ -130,7 +130,9 @@ def lock_verdict(verdict_id: int, user: User) -> LockedVerdict:
         .select_related("rating")
         .order_by("pk")
     )
-    verdict = next(v for v in verdicts if v.pk == verdict_id)
+    verdict = next((v for v in verdicts if v.pk == verdict_id), None)
+    if verdict is None:  # deleted or moved between the lookup and the lock
+        raise NotVisible(f"No verdict with id {verdict_id} in your projects.")
     verdict.claim = claim
     return LockedVerdict(
         verdict=verdict, claim=claim, siblings=[v for v in verdicts if v.pk != verdict_id]
