@@ -8,6 +8,7 @@ from . import (
     job_views,
     matching_views,
     stats_views,
+    team_views,
     version_views,
     views,
 )
@@ -65,6 +66,36 @@ urlpatterns = [
         name="api-claim-reattach",
     ),
     path("jobs/<id:pk>/download/", job_views.JobDownloadApi.as_view(), name="api-job-download"),
+    path(
+        "projects/<slug:slug>/members/",
+        team_views.ProjectMembersApi.as_view(),
+        name="api-project-members",
+    ),
+    path(
+        "projects/<slug:slug>/members/<id:user_id>/",
+        team_views.ProjectMemberApi.as_view(),
+        name="api-project-member",
+    ),
+    path(
+        "projects/<slug:slug>/invitations/",
+        team_views.ProjectInvitationsApi.as_view(),
+        name="api-project-invitations",
+    ),
+    path(
+        "projects/<slug:slug>/invitations/<id:pk>/revoke/",
+        team_views.InvitationRevokeApi.as_view(),
+        name="api-invitation-revoke",
+    ),
+    path(
+        "projects/<slug:slug>/assignments/",
+        team_views.ProjectAssignmentsApi.as_view(),
+        name="api-project-assignments",
+    ),
+    path(
+        "projects/<slug:slug>/queue/decisions/",
+        team_views.ProjectQueueDecisionsApi.as_view(),
+        name="api-queue-decisions",
+    ),
     path("projects/<slug:slug>/queue/", views.ProjectQueueApi.as_view(), name="api-project-queue"),
     path(
         "projects/<slug:slug>/agreement/",
