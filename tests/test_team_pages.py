@@ -40,6 +40,7 @@ SETTINGS_FORM = {
     "methodology_url": "https://citychecks.example.org/method",
     "corrections_policy_url": "",
     "required_verdicts": "2",
+    "suggest_threshold": "0.35",
 }
 
 
@@ -117,6 +118,8 @@ def test_settings_save_every_field_and_record_one_event(project, project_admin):
     assert event.actor == project_admin
     assert event.changes["required_verdicts"] == {"from": "1", "to": "2"}
     assert event.changes["rating_scale"]["to"] == "House scale (v1)"
+    assert project.suggest_threshold == 0.35
+    assert event.changes["suggest_threshold"]["to"] == "0.35"
     history = text(client.get(HISTORY))
     assert "update_project" in history and "House scale (v1)" in history
     assert "padmin" in history

@@ -107,6 +107,13 @@ class ProjectSettingsForm(AccessibleForm):
         empty_label=None,
         help_text="Verdicts keep the label they were written with; new verdicts use this scale.",
     )
+    suggest_threshold = forms.FloatField(
+        min_value=0,
+        max_value=1,
+        label="Suggestion threshold",
+        help_text="Sentences scoring at least this (0 to 1) are suggested as claims; lower "
+        "it to see more suggestions, raise it to see fewer.",
+    )
 
     FIELDS = (
         "name",
@@ -117,6 +124,7 @@ class ProjectSettingsForm(AccessibleForm):
         "corrections_policy_url",
         "required_verdicts",
         "rating_scale",
+        "suggest_threshold",
     )
 
     @classmethod

@@ -754,6 +754,13 @@ function init() {
         event.preventDefault();
         focusVerdict();
         break;
+      case "n":
+        // The next unfinished article assigned to you (the toolbar's "Next article").
+        if (canAnnotate) {
+          event.preventDefault();
+          window.location.assign(root.dataset.nextUrl);
+        }
+        break;
       case "u":
         if (canAnnotate) {
           event.preventDefault();

@@ -194,5 +194,12 @@ def test_an_admin_assigns_articles_and_the_reviewer_follows_next(
         with mine.expect_navigation():
             mine.click("#next-assignment")
         assert mine.url == live_server.url + article.get_absolute_url()
+        # On the annotation page the `n` key does the same (the toolbar's "Next article").
+        mine.wait_for_selector("#article-text[data-next-url]")
+        mine.focus("#article-text")
+        with mine.expect_navigation():
+            mine.keyboard.press("n")
+        assert mine.url == live_server.url + article.get_absolute_url()
+        assert mine.locator("#next-article[aria-keyshortcuts=n]").count() == 1
     finally:
         other.close()
