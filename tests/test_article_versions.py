@@ -6,6 +6,7 @@ importing the same URL again with a changed page makes a new version."""
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 from annotations import services, tasks
 from annotations.exceptions import BadSpan, Conflict, NotPermitted, ValidationFailed
@@ -295,3 +296,22 @@ def test_exports_name_the_text_version_of_each_claims_offsets_and_round_trip(
     load(first)
     second = export(tmp_path / "second.jsonl", format="jsonl", status="all")
     assert second.read_bytes() == first.read_bytes()
+
+
+def test_a_new_version_of_an_article_with_dismissed_sentences_starts_clean(article, reviewer):
+    """Found by schemathesis: a "Not a claim" on a sentence made the new version a 500 (the
+    old sentences could not be deleted under their dismissals)."""
+    from annotations.models import SentenceDismissal
+
+    services.dismiss_sentence(article_id=article.pk, index=0, user=reviewer)
+    client = APIClient()
+    client.force_authenticate(reviewer)
+    response = client.post(
+        f"/api/v1/articles/{article.pk}/versions/",
+        {"text": "0", "html": "", "refetch": "false", "title": ""},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    assert not SentenceDismissal.objects.filter(sentence__article=article).exists()
+    event = Event.objects.get(action="new_version", target_id=article.pk)
+    assert event.changes["dismissals_dropped"] == 1

@@ -12,6 +12,7 @@ only package that assigns a verdict's status.
 """
 
 from .articles import Provenance, import_article, import_page, import_url
+from .checkworthiness import dismiss_sentence, restore_sentence, train_checkworthiness
 from .claims import (
     UNDO_SECONDS,
     attach_source,
@@ -70,6 +71,7 @@ __all__ = [
     "create_scale_version",
     "delete_claim",
     "dismiss_match",
+    "dismiss_sentence",
     "draft_verdict",
     "ensure_default_scale",
     "find_invitation",
@@ -84,10 +86,12 @@ __all__ = [
     "render_explanation",
     "resolve_span",
     "restore_claim",
+    "restore_sentence",
     "return_verdict",
     "review_in_bulk",
     "revoke_invitation",
     "submit_verdict",
+    "train_checkworthiness",
     "unassign_articles",
     "update_claim",
     "update_project",

@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from .. import permissions, reanchor, text
 from ..exceptions import BadSpan, Conflict, NotPermitted, NotVisible, ValidationFailed
-from ..models import Anchor, Article, ArticleVersion, Claim, Sentence, User, Verdict
+from ..models import (
+    Anchor,
+    Article,
+    ArticleVersion,
+    Claim,
+    Sentence,
+    SentenceDismissal,
+    User,
+    Verdict,
+)
 from ..workflow import Role, Status
 from .articles import Provenance, canonical_article_text, store_sentences
 from .common import record_event
@@ -154,6 +163,9 @@ def _store_version(
             setattr(locked, name, value)
             fields.append(name)
     locked.save(update_fields=fields)
+    # "Not a claim" answers belong to the old text's sentences; the new text is split afresh
+    # and its suggestions start clean (the count goes into the version's event).
+    dismissed, _ = SentenceDismissal.objects.filter(sentence__article=locked).delete()
     Sentence.objects.filter(article=locked).delete()
     store_sentences(locked, sentences)
     outcomes: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
@@ -219,6 +231,7 @@ def _store_version(
             "exact": len(outcomes["exact"]),
             "fuzzy": len(outcomes["fuzzy"]),
             "orphaned": len(outcomes["orphaned"]),
+            "dismissals_dropped": dismissed,
         },
     )
     if on_stored is not None:
