@@ -492,6 +492,15 @@ def _panel_url(claim: Claim, anchor: str = "claim-panel") -> str:
     )
 
 
+def _panel_with(request, claim, forms: dict, exc: DomainError | None = None):
+    """Render the page again with the panel's bound `forms`: 400 for a form that did not
+    validate, the service error's status (its message beside the field) otherwise."""
+    status = _status_of(exc) if exc is not None else 400
+    return _render_annotate(
+        request, claim.article_id, claim_id=claim.pk, forms=forms, status=status
+    )
+
+
 def _status_of(exc: DomainError) -> int:
     if isinstance(exc, NotVisible):
         raise Http404(exc.message)
@@ -528,18 +537,10 @@ def claim_update(request, pk):
             services.update_claim(claim_id=claim.pk, user=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_domain_error(exc)
-            return _render_annotate(
-                request,
-                claim.article_id,
-                claim_id=claim.pk,
-                forms={"claim": form},
-                status=_status_of(exc),
-            )
+            return _panel_with(request, claim, {"claim": form}, exc)
         _notify(request, "claim", "Saved the claim.")
         return redirect(_panel_url(claim))
-    return _render_annotate(
-        request, claim.article_id, claim_id=claim.pk, forms={"claim": form}, status=400
-    )
+    return _panel_with(request, claim, {"claim": form})
 
 
 @login_required
@@ -555,18 +556,10 @@ def source_add(request, pk):
             )
         except DomainError as exc:
             form.add_domain_error(exc)
-            return _render_annotate(
-                request,
-                claim.article_id,
-                claim_id=claim.pk,
-                forms={"source": form},
-                status=_status_of(exc),
-            )
+            return _panel_with(request, claim, {"source": form}, exc)
         _notify(request, "sources", f"Added the source “{source}”.")
         return redirect(_panel_url(claim, "sources"))
-    return _render_annotate(
-        request, claim.article_id, claim_id=claim.pk, forms={"source": form}, status=400
-    )
+    return _panel_with(request, claim, {"source": form})
 
 
 @login_required
@@ -611,21 +604,13 @@ def verdict_save(request, pk):
                     )
         except DomainError as exc:
             form.add_domain_error(exc)
-            return _render_annotate(
-                request,
-                claim.article_id,
-                claim_id=claim.pk,
-                forms={"verdict": form},
-                status=_status_of(exc),
-            )
+            return _panel_with(request, claim, {"verdict": form}, exc)
         if verdict.status == Status.SUBMITTED:
             _notify(request, "verdict", "Submitted your verdict for approval.")
         else:
             _notify(request, "verdict", "Saved your verdict as a draft.")
         return redirect(_panel_url(claim, "verdict"))
-    return _render_annotate(
-        request, claim.article_id, claim_id=claim.pk, forms={"verdict": form}, status=400
-    )
+    return _panel_with(request, claim, {"verdict": form})
 
 
 def _wants_json(request) -> bool:
@@ -716,18 +701,10 @@ def claim_span(request, pk):
             services.update_claim(claim_id=claim.pk, user=request.user, **span)
         except DomainError as exc:
             form.add_domain_error(exc)
-            return _render_annotate(
-                request,
-                claim.article_id,
-                claim_id=claim.pk,
-                forms={"span": form},
-                status=_status_of(exc),
-            )
+            return _panel_with(request, claim, {"span": form}, exc)
         _notify(request, "span", "Changed the claim's span.")
         return redirect(_panel_url(claim, "span"))
-    return _render_annotate(
-        request, claim.article_id, claim_id=claim.pk, forms={"span": form}, status=400
-    )
+    return _panel_with(request, claim, {"span": form})
 
 
 def _source_or_404(request, pk: int) -> Source:
@@ -751,22 +728,10 @@ def source_update(request, pk):
             services.update_source(source_id=source.pk, user=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_domain_error(exc)
-            return _render_annotate(
-                request,
-                claim.article_id,
-                claim_id=claim.pk,
-                forms={f"source-{source.pk}": form},
-                status=_status_of(exc),
-            )
+            return _panel_with(request, claim, {f"source-{source.pk}": form}, exc)
         _notify(request, "sources", "Saved the source.")
         return redirect(_panel_url(claim, f"source-{source.pk}"))
-    return _render_annotate(
-        request,
-        claim.article_id,
-        claim_id=claim.pk,
-        forms={f"source-{source.pk}": form},
-        status=400,
-    )
+    return _panel_with(request, claim, {f"source-{source.pk}": form})
 
 
 @login_required
