@@ -8,7 +8,7 @@ def app(environ, start_response):
 
     def body():
         for _ in range(8):
-            time.sleep(0.5)
+            time.sleep(0.8)
             yield b"chunk\n"
 
     return body()
