@@ -166,6 +166,13 @@ class Project(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text="Sentences whose check-worthiness score is at least this are suggested (0-1).",
     )
+    independent_spans = models.BooleanField(
+        default=False,
+        help_text=(
+            "Each reviewer marks claims in their own layer, unseen by the others until they "
+            "finish; an editor curates the layers into the claims that get verdicts."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -238,6 +245,11 @@ class Article(models.Model):
         max_length=limits.URL, blank=True, help_text="Where the page finally came from."
     )
     fetched_at = models.DateTimeField(null=True, blank=True)
+    curation_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an editor first curated the reviewers' layers (independent spans).",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -376,6 +388,25 @@ class CheckworthinessModel(models.Model):
         return f"{self.project_id} model {self.pk} (F1 {self.f1:.2f})"
 
 
+class Layer(models.TextChoices):
+    """Whose claims these are. Shared projects have one layer, `curated`. With independent spans
+    each reviewer marks claims in their own `reviewer` layer (owner: `created_by`), and an editor
+    curates them into the `curated` layer, the claims that get verdicts."""
+
+    CURATED = "curated", "Curated"
+    REVIEWER = "reviewer", "Reviewer"
+
+
+class Curation(models.TextChoices):
+    """What curation made of a reviewer-layer claim (blank: not curated yet)."""
+
+    PENDING = "", "Not curated yet"
+    ACCEPTED = "accepted", "Accepted as is"
+    ADJUSTED = "adjusted", "Accepted with a different span"
+    MERGED = "merged", "Merged with overlapping spans"
+    REJECTED = "rejected", "Rejected"
+
+
 class Claim(models.Model):
     """A span of an article's text that makes a checkable claim. Offsets are code points."""
 
@@ -399,6 +430,18 @@ class Claim(models.Model):
     text_version = models.PositiveIntegerField(
         default=1, help_text="The article version the offsets refer to (older when orphaned)."
     )
+    layer = models.CharField(max_length=10, choices=Layer.choices, default=Layer.CURATED)
+    curation = models.CharField(
+        max_length=10, choices=Curation.choices, default=Curation.PENDING, blank=True
+    )
+    curated_claim = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="curated_from",
+        help_text="The curated claim this reviewer-layer claim was accepted or merged into.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -421,11 +464,27 @@ class Claim(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["article", "start", "end"],
-                condition=~Q(anchor="orphaned"),
+                condition=~Q(anchor="orphaned") & Q(layer="curated"),
                 name="claim_unique_span_per_article",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "created_by", "start", "end"],
+                condition=~Q(anchor="orphaned") & Q(layer="reviewer"),
+                name="claim_unique_span_per_reviewer_layer",
             ),
             models.CheckConstraint(
                 condition=Q(anchor__in=["exact", "fuzzy", "orphaned"]), name="claim_anchor_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(layer__in=["curated", "reviewer"]), name="claim_layer_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(layer="reviewer") | Q(curation="", curated_claim__isnull=True),
+                name="claim_curation_only_in_reviewer_layer",
+            ),
+            models.CheckConstraint(
+                condition=Q(curation__in=["", "accepted", "adjusted", "merged", "rejected"]),
+                name="claim_curation_valid",
             ),
         ]
 
@@ -759,6 +818,27 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} → {self.user}"
+
+
+class LayerCompletion(models.Model):
+    """A reviewer's "I've finished this article": their layer of claims on it is done.
+
+    With independent spans, another reviewer's layer is visible only once both have finished;
+    the mark can be taken back until an editor starts curating the article.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="completions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    finished_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["finished_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="layercompletion_unique_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} finished by {self.user}"
 
 
 class Invitation(models.Model):

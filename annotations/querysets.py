@@ -48,12 +48,63 @@ class ArticleQuerySet(_ProjectScoped):
     project_path = ""
 
 
+def layer_visibility(user, claim_path: str = "") -> models.Q:
+    """Return a Q over claims (at `claim_path`, with a trailing "__") that hides reviewer layers
+    `user` may not see yet; combine it with membership (`visible_to` does).
+
+    The rule of independent span annotation (`Project.independent_spans`): curated claims are
+    everyone's; a reviewer-layer claim is seen by its owner, by the project's editors and admins,
+    and by anyone else only once its owner has finished the article (`LayerCompletion`) and,
+    if they annotate in the project themselves, once they have finished it too. Shared projects
+    show every claim to every member.
+    """
+    from .models import LayerCompletion, Membership
+    from .workflow import ANNOTATORS, EDITORS
+
+    if not getattr(user, "is_authenticated", False):
+        return models.Q(pk__in=[])
+    if user.is_superuser:
+        return models.Q()
+    project = models.OuterRef(f"{claim_path}article__project")
+    article = models.OuterRef(f"{claim_path}article")
+    role_in = Membership.objects.filter(project=project, user=user)
+    owner_finished = LayerCompletion.objects.filter(
+        article=article, user=models.OuterRef(f"{claim_path}created_by")
+    )
+    viewer_finished = LayerCompletion.objects.filter(article=article, user=user)
+    return (
+        models.Q(**{f"{claim_path}layer": "curated"})
+        | models.Q(**{f"{claim_path}article__project__independent_spans": False})
+        | models.Q(**{f"{claim_path}created_by": user})
+        | models.Q(models.Exists(role_in.filter(role__in=EDITORS)))
+        | (
+            models.Q(models.Exists(owner_finished))
+            & (
+                models.Q(models.Exists(viewer_finished))
+                | ~models.Q(models.Exists(role_in.filter(role__in=ANNOTATORS)))
+            )
+        )
+    )
+
+
 class ClaimQuerySet(_ProjectScoped):
     project_path = "article__"
+
+    def visible_to(self, user) -> ClaimQuerySet:
+        """Return the claims of `user`'s projects that `user` may see (`layer_visibility`)."""
+        return super().visible_to(user).filter(layer_visibility(user))
+
+    def curated(self) -> ClaimQuerySet:
+        """The claims that get verdicts: the curated layer (every claim of a shared project)."""
+        return self.filter(layer="curated")
 
 
 class SourceQuerySet(_ProjectScoped):
     project_path = "claim__article__"
+
+    def visible_to(self, user) -> SourceQuerySet:
+        """Return the sources on claims `user` may see (`layer_visibility`)."""
+        return super().visible_to(user).filter(layer_visibility(user, "claim__"))
 
 
 class VerdictQuerySet(_ProjectScoped):

@@ -63,6 +63,8 @@ ANNOTATORS = frozenset({Role.REVIEWER, Role.EDITOR, Role.ADMIN})
 EDITORS = frozenset({Role.EDITOR, Role.ADMIN})
 # Who exports the corpus (annotator identities: admins only).
 EXPORTERS = frozenset({Role.RESEARCHER, Role.EDITOR, Role.ADMIN})
+# Curate the reviewers' layers of a project with independent spans.
+CURATORS = EDITORS
 
 # --- Status groups ----------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from .invitations import (
     find_invitation,
     revoke_invitation,
 )
+from .layers import finish_article, reopen_article
 from .matching import confirm_match, dismiss_match
 from .projects import (
     add_member,
@@ -75,6 +76,7 @@ __all__ = [
     "draft_verdict",
     "ensure_default_scale",
     "find_invitation",
+    "finish_article",
     "import_article",
     "import_page",
     "import_url",
@@ -84,6 +86,7 @@ __all__ = [
     "remove_member",
     "remove_source",
     "render_explanation",
+    "reopen_article",
     "resolve_span",
     "restore_claim",
     "restore_sentence",

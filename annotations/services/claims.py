@@ -24,9 +24,10 @@ from ..exceptions import (
     NotVisible,
     ValidationFailed,
 )
-from ..models import Article, Claim, Event, Source, User, Verdict
+from ..models import Article, Claim, Event, Layer, Source, User, Verdict
 from ..workflow import FREEZES_CLAIM, Status
 from .common import http_url, lock_claim, model_plain, record_event, visible_or_raise
+from .layers import check_layer_writable, check_marking_open, layer_for
 
 # What a claim edit may change, and what a correction may change on approval.
 CLAIM_FIELDS = ("statement", "claimant", "claim_date")
@@ -93,10 +94,16 @@ def mark_claim(
     uniqueness hold under concurrent marking.
     """
     article = visible_or_raise(
-        Article.objects.only("pk", "text", "project_id"), article_id, user, "article"
+        Article.objects.select_related("project").only(
+            "pk", "text", "project__id", "project__independent_spans"
+        ),
+        article_id,
+        user,
+        "article",
     )
     if not permissions.can_annotate(user, article.project_id):
         raise NotPermitted("Researchers can read but not mark claims.")
+    layer = layer_for(article.project)
     begin, finish = resolve_span(
         article.text, start=start, end=end, quote=quote, prefix=prefix, suffix=suffix
     )
@@ -111,11 +118,16 @@ def mark_claim(
     }
     with transaction.atomic():
         Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
-        existing = Claim.objects.filter(article=article, start=begin, end=finish).first()
+        check_marking_open(article, user)
+        # One span once per layer: the curated layer, or this reviewer's own layer.
+        same_layer = Claim.objects.filter(article=article, layer=layer)
+        if layer == Layer.REVIEWER:
+            same_layer = same_layer.filter(created_by=user)
+        existing = same_layer.filter(start=begin, end=finish).exclude(anchor="orphaned").first()
         if existing is not None:
             raise Conflict(f"Claim #{existing.pk} already covers exactly this span.", field="start")
         max_claims = limits.configured("MAX_CLAIMS_PER_ARTICLE")
-        if Claim.objects.filter(article=article).count() >= max_claims:
+        if same_layer.count() >= max_claims:
             raise ValidationFailed(f"This article already has the maximum of {max_claims} claims.")
         claim = Claim.objects.create(
             article=article,
@@ -124,6 +136,7 @@ def mark_claim(
             quote=span,
             prefix=before,
             suffix=after,
+            layer=layer,
             created_by=user,
             **fields,
         )
@@ -133,7 +146,7 @@ def mark_claim(
             action="mark_claim",
             target=claim,
             claim_id=claim.pk,
-            changes={"start": begin, "end": finish, "quote": span[:200]},
+            changes={"start": begin, "end": finish, "quote": span[:200], "layer": layer},
         )
     return claim
 
@@ -213,6 +226,7 @@ def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
         claim = lock_claim(claim_id)
         if not values:
             return claim
+        check_layer_writable(claim, user)
         blocking = frozen_by(claim)
         if blocking is not None and any(getattr(claim, k) != v for k, v in values.items()):
             if blocking.status == Status.APPROVED:
@@ -227,11 +241,13 @@ def update_claim(*, claim_id: int, user: User, **fields: Any) -> Claim:
                 "decision."
             )
         if "start" in values and (values["start"], values["end"]) != (claim.start, claim.end):
+            same_layer = Claim.objects.filter(article_id=article.pk, layer=claim.layer)
+            if claim.layer == Layer.REVIEWER:
+                same_layer = same_layer.filter(created_by_id=claim.created_by_id)
             other = (
-                Claim.objects.filter(
-                    article_id=article.pk, start=values["start"], end=values["end"]
-                )
+                same_layer.filter(start=values["start"], end=values["end"])
                 .exclude(pk=claim.pk)
+                .exclude(anchor="orphaned")
                 .first()
             )
             if other is not None:
@@ -267,6 +283,12 @@ def delete_claim(*, claim_id: int, user: User) -> Event:
     claim = lock_claim(claim_id)
     if not permissions.can_annotate(user, claim.article.project_id):
         raise NotPermitted("Researchers can read but not delete claims.")
+    check_layer_writable(claim, user)
+    if claim.curated_from.exists():
+        raise Conflict(
+            "Reviewers' claims were curated into this claim, so it cannot be deleted; an editor "
+            "can reset their curation on the curation page first."
+        )
     if claim.verdicts.exists():
         raise Conflict(
             "This claim has verdicts, so it cannot be deleted: the history of a verdict is "
@@ -418,6 +440,7 @@ def attach_source(
     }
     with transaction.atomic():
         claim = lock_claim(claim_id)
+        check_layer_writable(claim, user)
         max_sources = limits.configured("MAX_SOURCES_PER_CLAIM")
         if claim.sources.count() >= max_sources:
             raise ValidationFailed(f"This claim already has the maximum of {max_sources} sources.")
@@ -442,6 +465,7 @@ def _lock_source(source_id: int, user: User) -> tuple[Claim, Source]:
     claim = lock_claim(claim_id)
     if not permissions.can_annotate(user, claim.article.project_id):
         raise NotPermitted("Researchers can read but not change sources.")
+    check_layer_writable(claim, user)
     source = Source.objects.select_for_update(of=("self",)).get(pk=source_id)
     return claim, source
 

@@ -12,6 +12,7 @@ from ..exceptions import Conflict, ValidationFailed
 from ..models import Membership, Project, RatingScale, User
 from ..workflow import Role
 from .common import http_url, model_plain, record_event
+from .layers import check_can_share
 
 
 def ensure_default_scale() -> RatingScale:
@@ -108,6 +109,7 @@ def add_member(*, project: Project, user: User, role: str, actor: User | None = 
 
 # What project settings a project admin may change, and how each is checked.
 PROJECT_SETTINGS = (
+    "independent_spans",
     "name",
     "description",
     "organisation_name",
@@ -143,6 +145,14 @@ def update_project(*, project: Project, actor: User | None, **fields) -> Project
                     "suggest_threshold must be a number from 0 to 1.", field="suggest_threshold"
                 )
             values[name] = float(value)
+        elif name == "independent_spans":
+            if not isinstance(value, bool):
+                raise ValidationFailed(
+                    "independent_spans must be true or false.", field="independent_spans"
+                )
+            if not value and project.independent_spans:
+                check_can_share(project)
+            values[name] = value
         elif name == "rating_scale":
             if not isinstance(value, RatingScale):
                 raise ValidationFailed("Choose a rating scale.", field="rating_scale")

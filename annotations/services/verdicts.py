@@ -24,6 +24,7 @@ from .common import (
     save_verdict,
     visible_or_raise,
 )
+from .layers import check_verdicts_allowed
 
 
 def _rating(project: Project, slug: str | None) -> RatingLabel:
@@ -87,6 +88,7 @@ def draft_verdict(
         project = claim.article.project
         if not permissions.can_annotate(reviewer, project):
             raise NotPermitted("Researchers can read but not write verdicts.")
+        check_verdicts_allowed(claim)
         mine = claim.verdicts.filter(reviewer=reviewer, status__in=IN_PROGRESS).first()
         if mine is not None:
             raise Conflict(
