@@ -5,6 +5,7 @@ from django.urls import path
 
 from . import auth, views
 from .views import checkworthiness as checkworthiness_views
+from .views import curation as curation_views
 from .views import stats as stats_views
 from .views import team as team_views
 
@@ -18,6 +19,11 @@ urlpatterns = [
     path("projects/<slug:slug>/imports/new/", views.import_new, name="import_new"),
     path("projects/<slug:slug>/jobs/<id:pk>/", views.job_detail, name="job_detail"),
     path("articles/<id:pk>/", views.article_annotate, name="article_annotate"),
+    path(
+        "projects/<slug:slug>/articles/<id:pk>/curate/",
+        curation_views.article_curate,
+        name="article_curate",
+    ),
     path("articles/<id:pk>/versions/", views.article_version_new, name="article_version_new"),
     path("claims/<id:pk>/reattach/", views.claim_reattach, name="claim_reattach"),
     path(

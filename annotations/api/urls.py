@@ -5,6 +5,7 @@ from django.urls import path
 from ..exports.views import ProjectExportApi
 from . import (
     checkworthiness_views,
+    curation_views,
     job_views,
     matching_views,
     stats_views,
@@ -118,6 +119,31 @@ urlpatterns = [
         name="api-checkworthiness-train",
     ),
     path("articles/<id:pk>/", views.ArticleDetailApi.as_view(), name="api-article"),
+    path(
+        "articles/<id:pk>/curation/",
+        curation_views.ArticleCurationApi.as_view(),
+        name="api-article-curation",
+    ),
+    path(
+        "articles/<id:pk>/curation/accept/",
+        curation_views.CurationAcceptApi.as_view(),
+        name="api-curation-accept",
+    ),
+    path(
+        "articles/<id:pk>/curation/merge/",
+        curation_views.CurationMergeApi.as_view(),
+        name="api-curation-merge",
+    ),
+    path(
+        "articles/<id:pk>/curation/reject/",
+        curation_views.CurationRejectApi.as_view(),
+        name="api-curation-reject",
+    ),
+    path(
+        "articles/<id:pk>/curation/reset/",
+        curation_views.CurationResetApi.as_view(),
+        name="api-curation-reset",
+    ),
     path("articles/<id:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
     path("claims/<id:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
     path("claims/<id:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),

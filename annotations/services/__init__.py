@@ -1,6 +1,6 @@
 """Every write to the domain goes through a function here, by subject: `projects`, `articles`,
 `claims` (with their sources), `verdicts` (drafts, edits, corrections) and `review` (submit,
-approve, return, withdraw); `common` holds what they share, among it the one helper that locks a
+approve, return, withdraw), `curation` (independent layers into the curated one); `common` holds what they share, among it the one helper that locks a
 claim's verdicts and performs a versioned, recorded transition.
 
 Services are keyword-only and typed. Work proportional to the input (Markdown, HTML, quote
@@ -25,6 +25,7 @@ from .claims import (
     update_source,
 )
 from .common import record_event
+from .curation import accept_span, merge_spans, reject_span, reset_curation
 from .invitations import (
     accept_invitation,
     create_invitation,
@@ -58,6 +59,7 @@ __all__ = [
     "Provenance",
     "VersionResult",
     "accept_invitation",
+    "accept_span",
     "add_article_version",
     "add_member",
     "add_member_by_name",
@@ -81,12 +83,15 @@ __all__ = [
     "import_page",
     "import_url",
     "mark_claim",
+    "merge_spans",
     "reattach_claim",
     "record_event",
+    "reject_span",
     "remove_member",
     "remove_source",
     "render_explanation",
     "reopen_article",
+    "reset_curation",
     "resolve_span",
     "restore_claim",
     "restore_sentence",

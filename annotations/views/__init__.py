@@ -1,8 +1,9 @@
 """HTML views, one module per area: `reviewer` (dashboard, projects, the annotation workspace),
-`editorial` (queue, history, corrections), `account` (tokens, password). Function-based views
+`editorial` (queue, history, corrections), `account` (tokens, password), `curation` (editors curate reviewers' layers). Function-based views
 that parse the request, call one service or selector and render."""
 
 from .account import account, token_create, token_created, token_revoke
+from .curation import article_curate
 from .editorial import (
     claim_history,
     review_queue,
@@ -37,6 +38,7 @@ __all__ = [
     "account",
     "article_add",
     "article_annotate",
+    "article_curate",
     "article_version_new",
     "claim_delete",
     "claim_history",

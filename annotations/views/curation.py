@@ -1,0 +1,197 @@
+"""The curation page: an editor's view of every reviewer's layer of one article, side by side,
+with the actions that make the curated layer (accept as is or adjusted, merge, reject, reset).
+
+GET draws `curation.curation_data`; POST takes one action (a plain form: `action` plus the claim
+ids and optional offsets), calls one service and redirects back with a message, so the page
+works without JavaScript. Errors of the services become messages; an unknown article is a 404,
+a non-editor a 403 page, a project that shares its claims a 409 page saying so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from .. import curation, services
+from ..exceptions import DomainError, NotVisible, ValidationFailed
+from ..params import id_or_none
+
+ACTIONS = ("accept", "adjust", "merge", "reject", "reset")
+
+
+@dataclass
+class OwnerRow:
+    """One reviewer's line under a cluster: the cluster's text with their span(s) marked."""
+
+    owner: str
+    username: str
+    html: str
+    spans: list
+
+
+def _segment_html(text: str, start: int, end: int, spans: list) -> str:
+    """Return text[start:end] with the spans (sorted, may overlap) wrapped in <mark>."""
+    marks = sorted((max(s.start, start), min(s.end, end)) for s in spans)
+    parts = []
+    at = start
+    for begin, finish in marks:
+        begin = max(begin, at)
+        if finish <= begin:
+            continue
+        parts.append(format_html("{}", text[at:begin]))
+        parts.append(format_html("<mark>{}</mark>", text[begin:finish]))
+        at = finish
+    parts.append(format_html("{}", text[at:end]))
+    return "".join(parts)
+
+
+def _article_html(text: str, clusters: list) -> str:
+    """Return the article's text with each cluster highlighted and linked to its actions."""
+    parts = []
+    at = 0
+    for index, cluster in enumerate(clusters, 1):
+        parts.append(format_html("{}", text[at : cluster.start]))
+        parts.append(
+            format_html(
+                '<a class="cluster-mark agreement-{}" href="#cluster-{}" id="text-cluster-{}">'
+                '{}<span class="visually-hidden"> (group {}: {})</span></a>',
+                cluster.agreement,
+                index,
+                index,
+                text[cluster.start : cluster.end],
+                index,
+                cluster.agreement_label,
+            )
+        )
+        at = cluster.end
+    parts.append(format_html("{}", text[at:]))
+    return "".join(parts)
+
+
+def _owner_rows(text: str, cluster, owners: list) -> list[OwnerRow]:
+    """One row per reviewer with a layer on the article, in the same order under every cluster."""
+    rows = []
+    for person in owners:
+        spans = [s for s in cluster.spans if s.owner_id == person.user_id]
+        rows.append(
+            OwnerRow(
+                owner=person.pseudonym,
+                username=person.username,
+                html=_segment_html(text, cluster.start, cluster.end, spans) if spans else "",
+                spans=spans,
+            )
+        )
+    return rows
+
+
+def _page_url(article) -> str:
+    return reverse("article_curate", kwargs={"slug": article.project.slug, "pk": article.pk})
+
+
+@login_required
+def article_curate(request, slug, pk):
+    """Show an article's reviewer layers for curation (GET), or take one curation action (POST)."""
+    try:
+        data = curation.curation_data(article_id=pk, user=request.user)
+    except NotVisible as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        return render(
+            request,
+            "annotations/curation_refused.html",
+            {"message": exc.message, "article_id": pk},
+            status=exc.status_code,
+        )
+    article = data.article
+    if article.project.slug != slug:
+        raise Http404("No such article in this project.")
+    if request.method == "POST":
+        _act(request)
+        return redirect(_page_url(article))
+    clusters = [
+        {
+            "index": index,
+            "cluster": cluster,
+            "rows": _owner_rows(article.text, cluster, data.owners),
+            "mergeable": len(cluster.pending) >= 2,
+        }
+        for index, cluster in enumerate(data.clusters, 1)
+    ]
+    context = {
+        "article": article,
+        "project": article.project,
+        "data": data,
+        "clusters": clusters,
+        "article_html": _article_html(article.text, data.clusters),
+        "owners": data.owners,
+        "finished_names": format_html_join(", ", "{}", ((p.pseudonym,) for p in data.finished)),
+    }
+    return render(request, "annotations/curation.html", context)
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value is None or value.strip() == "":
+        return None
+    number = id_or_none(value.strip()) if value.strip() != "0" else 0
+    if number is None:
+        raise ValidationFailed(f"{name} must be a whole number (a code-point offset).", field=name)
+    return number
+
+
+def _act(request) -> None:
+    """Take the posted action; leave a message saying what happened."""
+    action = request.POST.get("action", "")
+    user = request.user
+    try:
+        if action not in ACTIONS:
+            raise ValidationFailed(f"Choose an action: {', '.join(ACTIONS)}.")
+        if action == "merge":
+            ids = [id_or_none(v) for v in request.POST.getlist("claims")]
+            if None in ids:
+                raise ValidationFailed("Choose the claims to merge by their ids.")
+            curated = services.merge_spans(
+                claim_ids=ids,
+                user=user,
+                start=_int(request.POST.get("start"), "start"),
+                end=_int(request.POST.get("end"), "end"),
+            )
+            messages.success(
+                request,
+                f"Merged claims {', '.join(f'#{i}' for i in ids)} into curated claim "
+                f"#{curated.pk} [{curated.start}, {curated.end}): “{curated.quote[:80]}”.",
+            )
+            return
+        claim_id = id_or_none(request.POST.get("claim", ""))
+        if claim_id is None:
+            raise ValidationFailed("Choose a claim by its id.")
+        if action in {"accept", "adjust"}:
+            start = end = None
+            if action == "adjust":
+                start = _int(request.POST.get("start"), "start")
+                end = _int(request.POST.get("end"), "end")
+                if start is None or end is None:
+                    raise ValidationFailed("Give the adjusted span's start and end.")
+            curated = services.accept_span(claim_id=claim_id, user=user, start=start, end=end)
+            messages.success(
+                request,
+                f"Accepted claim #{claim_id} as curated claim #{curated.pk} "
+                f"[{curated.start}, {curated.end}): “{curated.quote[:80]}”.",
+            )
+        elif action == "reject":
+            services.reject_span(
+                claim_id=claim_id, user=user, note=request.POST.get("note", "")[:2000]
+            )
+            messages.success(request, f"Rejected claim #{claim_id}.")
+        else:
+            services.reset_curation(claim_id=claim_id, user=user)
+            messages.success(request, f"Claim #{claim_id} is back to “not curated yet”.")
+    except NotVisible as exc:
+        messages.error(request, exc.message)
+    except DomainError as exc:
+        messages.error(request, exc.message)
