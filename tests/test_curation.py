@@ -536,6 +536,8 @@ def test_page_shows_each_reviewers_spans_aligned_with_actions(
     assert f'aria-label="Accept claim #{layers["a_same"].pk} by annotator-1:' in html
     assert "annotator-2" in html and "finished" in html
     assert f"<mark>{SHORT}</mark>" in html
+    assert '<mark class="cluster-mark agreement-identical" id="text-cluster-1">' in html
+    assert "&lt;mark class" not in html  # the highlighted text is markup, not escaped markup
     assert 'value="merge"' in html and 'name="csrfmiddlewaretoken"' in html
 
 
@@ -587,3 +589,15 @@ def test_annotation_page_links_editors_to_curation(layers, client, editor, revie
     client.force_login(reviewer)
     html = client.get(f"/articles/{layers['article'].pk}/").content.decode()
     assert "curate-article" not in html
+
+
+def test_page_escapes_markup_in_the_article_text(project, client, reviewer, editor):
+    independent(project)
+    article = make_article(
+        project=project, creator=editor, text="The minister said <script>alert(1)</script> twice."
+    )
+    make_claim(article=article, user=reviewer, quote="<script>alert(1)</script>")
+    client.force_login(editor)
+    html = client.get(page_url(article)).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

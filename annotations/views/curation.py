@@ -16,7 +16,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .. import curation, services
 from ..exceptions import DomainError, NotVisible, ValidationFailed
@@ -48,30 +49,33 @@ def _segment_html(text: str, start: int, end: int, spans: list) -> str:
         parts.append(format_html("<mark>{}</mark>", text[begin:finish]))
         at = finish
     parts.append(format_html("{}", text[at:end]))
-    return "".join(parts)
+    return mark_safe("".join(parts))  # every part went through format_html  # noqa: S308
 
 
 def _article_html(text: str, clusters: list) -> str:
-    """Return the article's text with each cluster highlighted and linked to its actions."""
+    """Return the article's text with each cluster highlighted, followed by a numbered link to
+    its group (marked `data-not-text`: not part of the text when offsets are counted)."""
     parts = []
     at = 0
     for index, cluster in enumerate(clusters, 1):
         parts.append(format_html("{}", text[at : cluster.start]))
         parts.append(
             format_html(
-                '<a class="cluster-mark agreement-{}" href="#cluster-{}" id="text-cluster-{}">'
-                '{}<span class="visually-hidden"> (group {}: {})</span></a>',
+                '<mark class="cluster-mark agreement-{}" id="text-cluster-{}">{}</mark>'
+                '<a class="cluster-ref" href="#cluster-{}" data-not-text '
+                'aria-label="Group {}: {}"><sup>{}</sup></a>',
                 cluster.agreement,
-                index,
                 index,
                 text[cluster.start : cluster.end],
                 index,
+                index,
                 cluster.agreement_label,
+                index,
             )
         )
         at = cluster.end
     parts.append(format_html("{}", text[at:]))
-    return "".join(parts)
+    return mark_safe("".join(parts))  # every part went through format_html  # noqa: S308
 
 
 def _owner_rows(text: str, cluster, owners: list) -> list[OwnerRow]:
@@ -130,7 +134,6 @@ def article_curate(request, slug, pk):
         "clusters": clusters,
         "article_html": _article_html(article.text, data.clusters),
         "owners": data.owners,
-        "finished_names": format_html_join(", ", "{}", ((p.pseudonym,) for p in data.finished)),
     }
     return render(request, "annotations/curation.html", context)
 
