@@ -28,11 +28,11 @@ from django.utils import timezone
 
 from .. import limits, text
 from ..curation import check_curator, overlap_all
-from ..exceptions import BadSpan, Conflict, InvalidTransition, ValidationFailed
+from ..exceptions import BadSpan, Conflict, InvalidTransition, NotVisible, ValidationFailed
 from ..models import Article, Claim, Curation, Event, Layer, Source, User
 from ..workflow import FREEZES_CLAIM
 from .claims import resolve_span
-from .common import model_plain, record_event, visible_or_raise
+from .common import model_plain, record_event
 
 CURATED_BY = "create_curated_claim"
 
@@ -51,13 +51,16 @@ def _article_of(claim_ids: Sequence[int], user: User, article_id: int | None = N
     `article_id` (the API's URL), refuse claims of another article."""
     if not claim_ids:
         raise ValidationFailed("Give at least one claim id.", field="claims")
-    article_ids = set()
-    for claim_id in claim_ids:
-        article_ids.add(
-            visible_or_raise(
-                Claim.objects.values_list("article_id", flat=True), claim_id, user, "claim"
-            )
+    try:
+        found = dict(
+            Claim.objects.visible_to(user).filter(pk__in=claim_ids).values_list("pk", "article_id")
         )
+    except (ValueError, TypeError, OverflowError):
+        found = {}
+    missing = [pk for pk in claim_ids if pk not in found]
+    if missing:
+        raise NotVisible(f"No claim with id {missing[0]} in your projects.")
+    article_ids = set(found.values())
     if len(article_ids) > 1:
         raise ValidationFailed(
             "These claims belong to different articles; curate each article's claims on its "
