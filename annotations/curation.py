@@ -238,6 +238,11 @@ def curation_data(*, article_id, user: User) -> CurationData:
             project_id=article.project_id,
         ).values_list("user_id", "user__username", "pseudonym")
     }
+    for span in reviewer_spans:  # an owner who has left the project keeps their layer
+        if span.owner_id not in people:
+            people[span.owner_id] = Person(
+                span.owner_id, span.username, "former member", finished_at.get(span.owner_id)
+            )
     ordered = sorted(people.values(), key=lambda p: (p.pseudonym, p.user_id))
     return CurationData(
         article=article,

@@ -143,6 +143,14 @@ def test_curation_data_lists_an_assigned_reviewer_who_has_not_finished(layers, p
     assert [p.username for p in data.unfinished] == ["late"]
 
 
+def test_a_former_members_layer_still_shows(layers, project, editor, reviewer2):
+    services.remove_member(project=project, user=reviewer2, actor=editor)
+    data = curation.curation_data(article_id=layers["article"].pk, user=editor)
+    former = [p for p in data.owners if p.username == "rev2"]
+    assert [p.pseudonym for p in former] == ["former member"]
+    assert layers["b_long"].pk in {s.pk for c in data.clusters for s in c.spans}
+
+
 # --- Accept ------------------------------------------------------------------------------------
 
 
