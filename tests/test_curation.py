@@ -7,6 +7,7 @@ spans (a disagreement) and a span only one of them marked; an editor curates.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -431,6 +432,26 @@ def test_api_curation_lists_groups_for_editors(layers, editor, django_assert_max
     }
     assert body["pending"] == 5 and body["curated"] == []
     assert [r["annotator"] for r in body["reviewers"]] == ["annotator-1", "annotator-2"]
+
+
+def test_api_and_page_queries_do_not_grow_with_the_spans(
+    layers, project, editor, client, django_assert_max_num_queries
+):
+    """Twenty more spans by a third reviewer: the same number of queries."""
+    third = UserFactory(username="third")
+    services.add_member(project=project, user=third, role="reviewer")
+    article = layers["article"]
+    for word in list(re.finditer(r"\w+", article.text))[:20]:
+        services.mark_claim(article_id=article.pk, user=third, start=word.start(), end=word.end())
+    api = api_for(editor)
+    api.get(f"/api/v1/articles/{article.pk}/curation/")
+    with django_assert_max_num_queries(9):
+        body = api.get(f"/api/v1/articles/{article.pk}/curation/").json()
+    assert body["pending"] == 25
+    client.force_login(editor)
+    client.get(page_url(article))
+    with django_assert_max_num_queries(12):
+        assert client.get(page_url(article)).status_code == 200
 
 
 def test_api_curation_refuses_reviewers_outsiders_and_shared_projects(

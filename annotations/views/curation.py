@@ -194,7 +194,5 @@ def _act(request) -> None:
         else:
             services.reset_curation(claim_id=claim_id, user=user)
             messages.success(request, f"Claim #{claim_id} is back to “not curated yet”.")
-    except NotVisible as exc:
-        messages.error(request, exc.message)
-    except DomainError as exc:
+    except DomainError as exc:  # NotVisible too: a message, as for any other refusal
         messages.error(request, exc.message)
