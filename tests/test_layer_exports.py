@@ -154,6 +154,18 @@ def test_a_researcher_exports_a_reviewer_layer_only_once_its_owner_finished(
     assert layered["unfinished"].pk in claims_of(download(researcher, format="jsonl"))
 
 
+def test_an_incremental_pull_brings_a_layer_that_became_visible_by_finishing(layered, researcher):
+    cutoff = timezone.now()
+    assert download(researcher, updated_since=cutoff.isoformat()) == b""
+    services.finish_article(article_id=layered["second"].pk, user=layered["unfinished"].created_by)
+    pulled = [
+        json.loads(line)
+        for line in download(researcher, updated_since=cutoff.isoformat()).splitlines()
+    ]
+    assert [r["id"] for r in pulled] == [layered["second"].pk]
+    assert layered["unfinished"].pk in {c["id"] for c in pulled[0]["claims"]}
+
+
 def test_a_json_export_holds_the_same_layers_as_jsonl(layered, editor):
     document = json.loads(download(editor, format="json", status="all"))
     jsonl = [

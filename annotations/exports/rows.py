@@ -75,7 +75,8 @@ def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
     """Return a Q over Article: the project's articles, changed since `updated_since` if given.
 
     An article counts as changed when it, or any of its claims, sources or verdicts was
-    updated at or after the instant (claims' `updated_at` also moves when a source is added).
+    updated at or after the instant (claims' `updated_at` also moves when a source is added),
+    or a reviewer finished it, or its curation started, at or after the instant.
     """
     condition = Q(project=project)
     if updated_since is not None:
@@ -93,6 +94,16 @@ def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
                 Exists(
                     Verdict.objects.filter(
                         claim__article=OuterRef("pk"), updated_at__gte=updated_since
+                    )
+                )
+            )
+            # A reviewer finishing the article shows their layer to researchers; curation
+            # starting is in the record too.
+            | Q(curation_started_at__gte=updated_since)
+            | Q(
+                Exists(
+                    LayerCompletion.objects.filter(
+                        article=OuterRef("pk"), finished_at__gte=updated_since
                     )
                 )
             )
