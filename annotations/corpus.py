@@ -285,6 +285,10 @@ def project_info(where: str, data: Any) -> dict[str, Any]:
             raise row.fail(f"{name} must be an http:// or https:// address (got {url[:80]!r}).")
         info[name] = url
     info["required_verdicts"] = row.integer("required_verdicts", minimum=1)
+    # Older files have no independent_spans: their projects shared their claims.
+    info["independent_spans"] = (
+        row.get("independent_spans", bool) if "independent_spans" in row.data else False
+    )
     scale = _Fields(where, "project rating_scale", row.get("rating_scale", dict))
     info["rating_scale"] = {
         "slug": _slug(scale, "slug"),
@@ -405,9 +409,56 @@ def _article(where, record, survey: Survey, source_claim, verdict_claim, citatio
         raise row.fail("assignees must be a list of distinct names.")
     for name in assignees:
         _Fields(where, row.ref, {"assignees": name}).person("assignees", survey, null=False)
+    _finished_by(row, record, survey)
+    layers: dict[int, str] = {}  # claim id -> layer, for the curated_claim links
+    links: list[tuple[_Fields, int]] = []
     for claim_data in row.get("claims", list):
-        _claim(_Fields(where, "claim", claim_data), body, survey, source_claim, verdict_claim,
-               citations, corrections, version)  # fmt: skip
+        claim = _Fields(where, "claim", claim_data)
+        _claim(claim, body, survey, source_claim, verdict_claim, citations, corrections, version)
+        layer, curated = _layer(claim)
+        layers[claim_data["id"]] = layer
+        if curated is not None:
+            links.append((claim, curated))
+    for claim, curated in links:
+        if layers.get(curated) != "curated":
+            raise claim.fail(f"curated_claim {curated} is not a curated claim of the same article.")
+
+
+def _finished_by(row: _Fields, record: dict, survey: Survey) -> None:
+    """Check the article's curation start and "I've finished" marks (absent in older files)."""
+    if "curation_started_at" in record:
+        row.timestamp("curation_started_at")
+    marks = record.get("finished_by", [])
+    if not isinstance(marks, list):
+        raise row.fail("finished_by must be a list.")
+    names = set()
+    for mark in marks:
+        entry = _Fields(row.where, f"{row.ref} finished_by", mark)
+        name = entry.person("annotator", survey, null=False)
+        entry.timestamp("finished_at", null=False)
+        if name in names:
+            raise entry.fail(f"{name!r} finished the article twice.")
+        names.add(name)
+
+
+def _layer(row: _Fields) -> tuple[str, int | None]:
+    """Check a claim's layer fields (absent in older files: curated); return (layer, the
+    curated claim a reviewer-layer claim was accepted or merged into)."""
+    data = row.data
+    layer = row.string("layer") if "layer" in data else "curated"
+    _check_field(row, "claim", "layer", layer)
+    if layer == "curated":
+        if data.get("curation") or data.get("curated_claim") is not None:
+            raise row.fail("a curated claim has no curation or curated_claim of its own.")
+        return layer, None
+    if row.string("annotator") != data["created_by"]:
+        raise row.fail("annotator must be the claim's created_by (the layer's owner).")
+    curation = row.string("curation")
+    _check_field(row, "claim", "curation", curation)
+    curated = row.integer("curated_claim", minimum=1, null=True)
+    if curated is not None and not curation:
+        raise row.fail("a claim waiting for curation has no curated_claim.")
+    return layer, curated
 
 
 def _provenance(row: _Fields, record: dict) -> int:

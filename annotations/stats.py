@@ -7,11 +7,12 @@ naming people (pseudonyms unless identities were asked for, as in exports), cach
 flat CSV form. What does not: the statistics themselves (`agreement.py`), permission checks
 (the caller asks `permissions.can_export`), HTML and HTTP.
 
-A unit is a claim. A reviewer's value is the rating of their latest verdict on the claim that
-reached submission (submitted, returned, approved or superseded); drafts and withdrawn verdicts
-are left out. Ordinal and interval alpha use the labels' `ordinal` positions; off-axis labels
+A unit is a claim of the curated layer (the claims that get verdicts). A reviewer's value is the
+rating of their latest verdict on the claim that reached submission (submitted, returned,
+approved or superseded); drafts and withdrawn verdicts are left out. Ordinal and interval alpha use the labels' `ordinal` positions; off-axis labels
 (null ordinal, e.g. "Unproven") take part in nominal alpha only, and the number of values left
-out is reported.
+out is reported. Span agreement compares the reviewers' own layers of claims (independent span
+annotation, `Project.independent_spans`): only layers whose owner finished the article count.
 
 Results are cached under a key made of the project, the latest event id of the project, the
 filters and whether identities were shown: every change writes an Event, so a new event makes a
@@ -27,6 +28,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from django.core.cache import cache
@@ -37,7 +39,18 @@ from django.utils import timezone
 
 from . import agreement
 from .exceptions import ValidationFailed
-from .models import Article, Claim, Event, Membership, Project, RatingLabel, Sentence, Verdict
+from .models import (
+    Article,
+    Claim,
+    Event,
+    Layer,
+    LayerCompletion,
+    Membership,
+    Project,
+    RatingLabel,
+    Sentence,
+    Verdict,
+)
 from .text import SUGGEST_THRESHOLD
 from .workflow import Action, Status
 
@@ -110,8 +123,9 @@ def agreement_report(
 ) -> dict[str, Any]:
     """Return the project's agreement figures as a JSON-able dict (cached; see module doc).
 
-    Seven queries when computed (labels, people, verdicts, spans, disagreement quotes,
-    articles for the filter, latest event), one or two when cached, whatever the project's size.
+    Eight queries when computed (labels, people, verdicts, "finished" marks and reviewer-layer
+    spans with independent span annotation, disagreement quotes, articles for the filter, latest
+    event), one or two when cached, whatever the project's size.
     """
     filters = filters or Filters()
     return _cached(
@@ -130,7 +144,7 @@ def _verdict_values(project: Project, filters: Filters):
     approved verdict.
     """
     rows = Verdict.objects.filter(
-        claim__article__project=project, status__in=SUBMITTED_ONCE
+        claim__article__project=project, claim__layer=Layer.CURATED, status__in=SUBMITTED_ONCE
     ).order_by("pk")
     if filters.article_id:
         rows = rows.filter(claim__article_id=filters.article_id)
@@ -308,56 +322,112 @@ def _disagreements(claim_ids, units, decided_values, people) -> list[dict[str, A
     return rows
 
 
-def _span_agreement(project: Project, people, filters: Filters) -> dict[str, Any]:
-    """Return span agreement between the people who marked claims in the same article.
+SHARED_SPANS = (
+    "This project shares its claims: every member marks into one set of claims, so no two "
+    "reviewers mark the same article independently and span agreement cannot be computed. "
+    "An admin can turn on independent span annotation in the project settings."
+)
+SPAN_BASIS = (
+    "Computed from the reviewers' own layers (independent span annotation). A layer counts once "
+    "its owner marked the article finished, including a finished layer with no claims; an "
+    "article counts once two or more reviewers finished it. Orphaned claims are left out."
+)
 
-    Claims are shared per article, and `Claim.created_by` says who marked each one; an
-    article counts when two or more people marked claims in it. One query.
+
+def _span_figures(counts: agreement.SpanCounts, alpha_u: float | None) -> dict[str, Any]:
+    return {
+        "exact_f1": _round(counts.exact_f1),
+        "overlap_f1": _round(counts.overlap_f1),
+        "alpha_u": _round(alpha_u),
+    }
+
+
+def _span_agreement(project: Project, people, filters: Filters) -> dict[str, Any]:
+    """Return span agreement between the reviewers' independent layers (issue 18).
+
+    In a project that shares its claims there are no independent layers: `available` is
+    false with the reason. Otherwise exact-match F1, overlap F1 and Krippendorff's unitizing
+    alpha (`alpha_u`) over all articles, per pair of reviewers (on the articles both finished)
+    and per article, each with the number of articles. Two queries: the "finished" marks (with
+    each article's title and length) and the finished layers' claims.
     """
-    markers = (
-        Claim.objects.filter(article=OuterRef("article_id"))
-        .exclude(created_by=OuterRef("created_by"))
-        .values("pk")
+    if not project.independent_spans:
+        return {"available": False, "reason": SHARED_SPANS}
+    marks = LayerCompletion.objects.filter(article__project=project)
+    owner_finished = LayerCompletion.objects.filter(
+        article_id=OuterRef("article_id"), user_id=OuterRef("created_by_id")
     )
-    rows = Claim.objects.filter(article__project=project).filter(Exists(markers))
+    claims = (
+        Claim.objects.filter(article__project=project, layer=Layer.REVIEWER)
+        .exclude(anchor="orphaned")
+        .filter(Exists(owner_finished))
+    )
     if filters.article_id:
-        rows = rows.filter(article_id=filters.article_id)
-    rows = rows.annotate(text_length=Length("article__text")).values_list(
-        "article_id", "article__title", "text_length", "created_by_id", "start", "end"
-    )
+        marks = marks.filter(article_id=filters.article_id)
+        claims = claims.filter(article_id=filters.article_id)
     articles: dict[int, dict[str, Any]] = {}
-    for article_id, title, length, user_id, start, end in rows:
-        entry = articles.setdefault(
-            article_id, {"title": title, "length": length, "spans": defaultdict(list)}
-        )
-        entry["spans"][user_id].append((start, end))
+    for article_id, title, length, user_id in marks.annotate(
+        text_length=Length("article__text")
+    ).values_list("article_id", "article__title", "text_length", "user_id"):
+        entry = articles.setdefault(article_id, {"title": title, "length": length, "spans": {}})
+        entry["spans"][user_id] = []
+    for article_id, user_id, start, end in claims.values_list(
+        "article_id", "created_by_id", "start", "end"
+    ):
+        entry = articles.get(article_id)
+        if entry is not None and user_id in entry["spans"]:
+            entry["spans"][user_id].append((start, end))
+
     per_article = []
     total = agreement.SpanCounts()
     texts = []
+    pair_counts: dict[tuple[int, int], agreement.SpanCounts] = defaultdict(agreement.SpanCounts)
+    pair_texts: dict[tuple[int, int], list] = defaultdict(list)
     for article_id in sorted(articles):
         entry = articles[article_id]
-        counts = agreement.span_counts(entry["spans"])
-        u = agreement.unitizing(entry["spans"], end=entry["length"])
+        spans, length = entry["spans"], entry["length"]
+        if len(spans) < 2:
+            continue
+        counts = agreement.span_counts(spans)
+        u = agreement.unitizing(spans, end=length)
         total += counts
-        texts.append((entry["length"], u))
+        texts.append((length, u))
+        for a, b in combinations(sorted(spans), 2):
+            pair = {a: spans[a], b: spans[b]}
+            pair_counts[(a, b)] += agreement.span_counts(pair)
+            pair_texts[(a, b)].append((length, agreement.unitizing(pair, end=length)))
         per_article.append(
             {
                 "article": article_id,
                 "title": entry["title"],
-                "reviewers": sorted(_name(people, r) for r in entry["spans"]),
-                "claims": sum(len(s) for s in entry["spans"].values()),
-                "exact_f1": _round(counts.exact_f1),
-                "overlap_f1": _round(counts.overlap_f1),
-                "u_alpha": _round(u.alpha),
+                "reviewers": sorted((_name(people, r) for r in spans), key=natural_key),
+                "claims": sum(len(s) for s in spans.values()),
+                **_span_figures(counts, u.alpha),
             }
         )
+    pairs = []
+    for (a, b), counts in pair_counts.items():
+        first, second = sorted((_name(people, a), _name(people, b)), key=natural_key)
+        pairs.append(
+            {
+                "a": first,
+                "b": second,
+                "articles": len(pair_texts[(a, b)]),
+                **_span_figures(counts, agreement.pooled_unitizing_alpha(pair_texts[(a, b)])),
+            }
+        )
+    pairs.sort(key=lambda p: (natural_key(p["a"]), natural_key(p["b"])))
     return {
+        "available": True,
+        "basis": SPAN_BASIS,
         "articles": len(per_article),
-        "exact_f1": _round(total.exact_f1),
-        "overlap_f1": _round(total.overlap_f1),
-        "u_alpha": _round(agreement.pooled_unitizing_alpha(texts)),
+        **_span_figures(total, agreement.pooled_unitizing_alpha(texts)),
+        "pairs": pairs,
         "per_article": per_article,
     }
+
+
+SPAN_STATISTICS = ("exact_f1", "overlap_f1", "alpha_u")
 
 
 def agreement_csv(report: dict[str, Any]) -> str:
@@ -419,11 +489,18 @@ def agreement_csv(report: dict[str, Any]) -> str:
                 ]
             )
     spans = report["spans"]
-    for stat in ("exact_f1", "overlap_f1", "u_alpha"):
-        writer.writerow(["spans", "all", stat, spans[stat], "", "", spans["articles"]])
-    for row in spans["per_article"]:
-        for stat in ("exact_f1", "overlap_f1", "u_alpha"):
-            writer.writerow(["spans", f"article {row['article']}", stat, row[stat], "", "", ""])
+    if not spans["available"]:
+        writer.writerow(["spans", "all", "unavailable", spans["reason"], "", "", 0])
+    else:
+        for stat in SPAN_STATISTICS:
+            writer.writerow(["spans", "all", stat, spans[stat], "", "", spans["articles"]])
+        for pair in spans["pairs"]:
+            for stat in SPAN_STATISTICS:
+                subject = f"{pair['a']} / {pair['b']}"
+                writer.writerow(["spans", subject, stat, pair[stat], "", "", pair["articles"]])
+        for row in spans["per_article"]:
+            for stat in SPAN_STATISTICS:
+                writer.writerow(["spans", f"article {row['article']}", stat, row[stat], "", "", 1])
     return out.getvalue()
 
 

@@ -29,6 +29,7 @@ from django.utils import timezone
 from . import permissions
 from .exceptions import Conflict, DomainError, NotPermitted, TooLarge, ValidationFailed
 from .exports import pipeline
+from .exports.rows import reviewer_layers_for
 from .importers import RecordError, article_file_limit, read_file
 from .models import Job, Project, User
 
@@ -112,7 +113,11 @@ def _write_export(job: Job) -> dict:
         Job.objects.filter(pk=job.pk).update(done=progress["articles"])
 
     export = pipeline.run_export(
-        project=job.project, options=options, base_url=opts["base_url"], on_chunk=on_chunk
+        project=job.project,
+        options=options,
+        base_url=opts["base_url"],
+        on_chunk=on_chunk,
+        reviewer_layers=reviewer_layers_for(job.created_by, job.project),
     )
     Job.objects.filter(pk=job.pk).update(total=export.context.counts["articles"])
     name = f"exports/{job.project.slug}/{job.pk}-{export.filename}.gz"

@@ -40,11 +40,13 @@ UNPROVEN = rating(
 )
 
 
-def claim(cid, quote, *, verdicts, sources=(), statement="", claimant="", matches=()):
+def claim(
+    cid, quote, *, verdicts, sources=(), statement="", claimant="", matches=(), reviewer=None
+):
     start = TEXT.index(quote)
     end = start + len(quote)
     prefix, suffix = context_around(TEXT, start, end)
-    return {
+    row = {
         "id": cid,
         "start": start,
         "end": end,
@@ -60,7 +62,18 @@ def claim(cid, quote, *, verdicts, sources=(), statement="", claimant="", matche
         "sources": list(sources),
         "verdicts": list(verdicts),
         "matches": list(matches),
+        "layer": "curated",
     }
+    if reviewer is not None:  # a reviewer-layer span: (pseudonym, curation, curated claim)
+        name, curation, curated = reviewer
+        row.update(
+            layer="reviewer",
+            created_by=name,
+            annotator=name,
+            curation=curation,
+            curated_claim=curated,
+        )
+    return row
 
 
 def source(sid, url, stance="supports", quote=""):
@@ -143,6 +156,18 @@ def sample_rows() -> list[list[dict]]:
                 10, "=SUM(A1) is not a claim 👍🏽", verdicts=[verdict(100, TRUE, status="draft")]
             ),
             claim(11, "日本の輸入は12%増えた", verdicts=[], matches=[8]),
+            claim(
+                12,
+                "the tram will carry 22,000 passengers a day",
+                verdicts=[],
+                reviewer=("annotator-3", "merged", 9),
+            ),
+            claim(13, "bus use fell 15%", verdicts=[], reviewer=("annotator-4", "", None)),
+        ],
+        "curation_started_at": "2025-06-11T09:00:00Z",
+        "finished_by": [
+            {"annotator": "annotator-3", "finished_at": "2025-06-11T08:30:00Z"},
+            {"annotator": "annotator-4", "finished_at": "2025-06-11T08:45:00Z"},
         ],
     }
     empty = {
@@ -152,6 +177,8 @@ def sample_rows() -> list[list[dict]]:
         "url": "",
         "claims": [],
         "assignees": [],
+        "curation_started_at": None,
+        "finished_by": [],
     }
     return [[article], [empty]]
 
@@ -167,9 +194,10 @@ def sample_context(status: str = "all") -> ExportContext:
             "methodology_url": "https://factdesk.example.org/methodology",
             "corrections_policy_url": "",
             "required_verdicts": 1,
+            "independent_spans": True,
             "rating_scale": {"slug": "default", "version": 1, "name": "Default scale"},
         },
         base_url="https://factcheck.example.org/",
         status=status,
-        counts={"claims": 5, "sources": 2, "approved_verdicts": 3},
+        counts={"claims": 7, "sources": 2, "approved_verdicts": 3},
     )

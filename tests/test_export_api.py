@@ -20,6 +20,7 @@ from annotations.models import (
     Assignment,
     Claim,
     Event,
+    LayerCompletion,
     Membership,
     Project,
     Sentence,
@@ -177,8 +178,8 @@ def test_http_export_query_count_does_not_grow_with_the_corpus(
 
 def _empty_the_database() -> None:
     """Remove every project row, as in a fresh database (Events refuse ORM deletes)."""
-    models = [Verdict.sources.through, Verdict, Source, Claim, Sentence, Assignment, Article,
-              Event, Membership, Project]  # fmt: skip
+    models = [Verdict.sources.through, Verdict, Source, Claim, Sentence, Assignment,
+              LayerCompletion, Article, Event, Membership, Project]  # fmt: skip
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 (our table names)

@@ -66,8 +66,16 @@ def test_json_is_one_document_with_the_same_records_as_jsonl():
 
 def test_csv_has_one_row_per_claim_with_its_current_verdict_and_no_formulas():
     rows = list(csv.DictReader(io.StringIO(render("csv").decode())))
-    assert [r["claim_id"] for r in rows] == ["7", "8", "9", "10", "11"]
+    assert [r["claim_id"] for r in rows] == ["7", "8", "9", "10", "11", "12", "13"]
     assert rows[0]["verdict_id"] == "71" and rows[0]["rating"] == "false"
+    assert [r["layer"] for r in rows] == ["curated"] * 5 + ["reviewer"] * 2
+    assert (rows[0]["annotator"], rows[0]["curation"], rows[0]["curated_claim"]) == ("", "", "")
+    assert (rows[5]["annotator"], rows[5]["curation"], rows[5]["curated_claim"]) == (
+        "annotator-3",
+        "merged",
+        "9",
+    )
+    assert rows[6]["verdict_id"] == "" and rows[6]["curation"] == ""
     assert rows[3]["verdict_status"] == "draft"
     assert rows[4]["verdict_id"] == ""
     assert rows[3]["quote"].startswith("'=SUM")  # a spreadsheet must not evaluate it
@@ -93,7 +101,7 @@ def test_wadm_collection_pages_and_annotations_pass_the_w3c_must_checks(standard
     output.write_bytes(render("wadm"))
     lines = [json.loads(line) for line in output.read_text().splitlines()]
     assert lines[0]["type"] == ["BasicContainer", "AnnotationCollection"]
-    assert lines[0]["total"] == sum(len(p["items"]) for p in lines[1:]) == 10
+    assert lines[0]["total"] == sum(len(p["items"]) for p in lines[1:]) == 12
     assert all("@context" not in item for page in lines[1:] for item in page["items"])
     motivations = {i["motivation"] for i in lines[1]["items"]}
     assert motivations == {"classifying", "linking", "assessing"}

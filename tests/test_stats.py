@@ -180,23 +180,15 @@ def test_filters_by_article_and_submission_date(project, reviewed, reviewer, rev
     )
 
 
-def test_span_agreement_between_reviewers_who_marked_the_same_article(
-    project, reviewed, reviewer, reviewer2
-):
-    spans = stats.agreement_report(project=project)["spans"]
-    assert spans["articles"] == 1
-    row = spans["per_article"][0]
-    assert row["claims"] == 4
-    assert row["exact_f1"] == 0.0  # claims are shared: two people never mark the same span
-    assert row["overlap_f1"] == 0.0
-    article = reviewed["article"]
-    by_coder = {
-        reviewer.pk: [(c.start, c.end) for c in reviewed["claims"] if c.created_by == reviewer],
-        reviewer2.pk: [(c.start, c.end) for c in reviewed["claims"] if c.created_by == reviewer2],
-    }
-    expected = agreement.unitizing(by_coder, end=len(article.text)).alpha
-    assert row["u_alpha"] == round(expected, 4)
-    assert spans["u_alpha"] == round(expected, 4)
+def test_span_agreement_is_unavailable_when_the_project_shares_its_claims(project, reviewed):
+    """Shared claims are no independent marking: span agreement says so instead of a figure
+    (independent layers: tests/test_layer_agreement.py)."""
+    report = stats.agreement_report(project=project)
+    assert report["spans"] == {"available": False, "reason": stats.SHARED_SPANS}
+    assert "shares its claims" in report["spans"]["reason"]
+    assert report["verdicts"]["units"] == 3  # the verdict figures are unchanged
+    rows = list(csv.reader(io.StringIO(stats.agreement_csv(report))))
+    assert ["spans", "all", "unavailable", stats.SHARED_SPANS, "", "", "0"] in rows
 
 
 def test_agreement_is_cached_until_the_next_event(
@@ -235,7 +227,7 @@ def test_agreement_and_stats_use_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(small.captured_queries)):
         report = stats.agreement_report(project=project)
     assert report["verdicts"]["units"] == 9
-    assert report["spans"]["articles"] == 7
+    assert report["spans"]["available"] is False
     with django_assert_max_num_queries(len(small_stats.captured_queries)):
         stats.project_stats(project=project)
 

@@ -2,10 +2,12 @@
 as JSON, or as one CSV table with `?format=csv`; `GET /api/v1/projects/{slug}/stats/`: the
 statistics page's figures (`stats.project_stats`) as JSON.
 
-Researchers, editors and admins may read them (the same roles as exports); other members get
-403, non-members 404. Reviewers appear as pseudonyms unless a project admin asks for
-`identities=1`, exactly as in exports. Filters: `since`/`until` (dates; verdicts submitted in
-that range) and `article` (an id); a malformed one is a 400 naming the field.
+Span agreement (`spans`) compares the reviewers' independent layers (issue 18): `available` is
+false, with a `reason`, in a project that shares its claims. Researchers, editors and admins may
+read them (the same roles as exports); other members get 403, non-members 404. Reviewers
+appear as pseudonyms unless a project admin asks for `identities=1`, exactly as in exports.
+Filters: `since`/`until` (dates; verdicts submitted in that range) and `article` (an id); a
+malformed one is a 400 naming the field.
 """
 
 from __future__ import annotations
@@ -95,11 +97,40 @@ AGREEMENT_SCHEMA = inline_serializer(
         "spans": inline_serializer(
             "AgreementSpans",
             {
-                "articles": serializers.IntegerField(),
-                "exact_f1": serializers.FloatField(allow_null=True),
-                "overlap_f1": serializers.FloatField(allow_null=True),
-                "u_alpha": serializers.FloatField(allow_null=True),
-                "per_article": serializers.ListField(child=serializers.DictField()),
+                "available": serializers.BooleanField(
+                    help_text="False when the project shares its claims (no independent layers)."
+                ),
+                "reason": serializers.CharField(
+                    required=False, help_text="Why span agreement cannot be computed."
+                ),
+                "basis": serializers.CharField(
+                    required=False, help_text="Which reviewer layers and articles count."
+                ),
+                "articles": serializers.IntegerField(
+                    required=False, help_text="Articles finished by two or more reviewers."
+                ),
+                "exact_f1": serializers.FloatField(allow_null=True, required=False),
+                "overlap_f1": serializers.FloatField(allow_null=True, required=False),
+                "alpha_u": serializers.FloatField(
+                    allow_null=True,
+                    required=False,
+                    help_text="Krippendorff's unitizing alpha, pooled by article length.",
+                ),
+                "pairs": serializers.ListField(
+                    required=False,
+                    child=inline_serializer(
+                        "AgreementSpanPair",
+                        {
+                            "a": serializers.CharField(),
+                            "b": serializers.CharField(),
+                            "articles": serializers.IntegerField(),
+                            "exact_f1": serializers.FloatField(allow_null=True),
+                            "overlap_f1": serializers.FloatField(allow_null=True),
+                            "alpha_u": serializers.FloatField(allow_null=True),
+                        },
+                    ),
+                ),
+                "per_article": serializers.ListField(required=False, child=serializers.DictField()),
             },
         ),
         "disagreements": serializers.ListField(child=serializers.DictField()),

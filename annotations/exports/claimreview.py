@@ -1,5 +1,6 @@
 """The `claimreview` format: a schema.org `DataFeed` of ClaimReview JSON-LD, one per approved
-verdict, as Google's fact-check markup documentation describes it.
+verdict on a curated claim (reviewers' own layers are never published), as Google's
+fact-check markup documentation describes it.
 
 `reviewRating.alternateName` is the label's name; `ratingValue`, `bestRating` and
 `worstRating` appear only for on-axis labels (`RatingScale.claimreview_bounds`): an Unproven or
@@ -84,6 +85,8 @@ def approved_reviews(chunks: Iterable[list[Row]], context: ExportContext) -> Ite
     for rows in chunks:
         for article in rows:
             for claim in article["claims"]:
+                if claim.get("layer", "curated") != "curated":
+                    continue  # reviewers' own spans are not published
                 for verdict in claim["verdicts"]:
                     if verdict["status"] == "approved":
                         yield claim_review(article, claim, verdict, context)

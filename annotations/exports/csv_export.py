@@ -1,7 +1,9 @@
 """The `csv` format: one row per claim with its current verdict.
 
 The current verdict is the claim's approved verdict; without one (only when every status is
-exported) the newest verdict that is neither superseded nor withdrawn. Cells that a spreadsheet
+exported) the newest verdict that is neither superseded nor withdrawn. Claims of both layers
+are rows: `layer` says which ("curated" or "reviewer"); a reviewer-layer row names its
+`annotator`, `curation` and `curated_claim` (empty on curated rows) and has no verdict. Cells that a spreadsheet
 would run as a formula (starting with = + - @ or a tab/CR) get a leading apostrophe (OWASP's
 advice against CSV injection). Pure: rows in, UTF-8 bytes out.
 """
@@ -19,7 +21,8 @@ COLUMNS = [
     "end", "quote", "statement", "claimant", "claim_date", "verdict_id", "verdict_status",
     "rating", "rating_name", "scale", "scale_version", "ordinal", "truth_score", "fever",
     "averitec", "claimreview_rating", "explanation_text", "no_source_reason", "reviewer",
-    "approved_by", "approved_at", "supersedes", "correction_note", "source_urls",
+    "approved_by", "approved_at", "supersedes", "correction_note", "source_urls", "layer",
+    "annotator", "curation", "curated_claim",
 ]  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SET_ASIDE = {"superseded", "withdrawn"}
@@ -59,7 +62,8 @@ def _claim_row(article: Row, claim: Row) -> list:
         rating.get("claimreview_rating"), verdict.get("explanation_text"),
         verdict.get("no_source_reason"), verdict.get("reviewer"), verdict.get("approved_by"),
         verdict.get("approved_at"), verdict.get("supersedes"), verdict.get("correction_note"),
-        " ".join(urls),
+        " ".join(urls), claim.get("layer", "curated"), claim.get("annotator"),
+        claim.get("curation"), claim.get("curated_claim"),
     ]  # fmt: skip
     return [_cell(v) for v in values]
 

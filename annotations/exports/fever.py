@@ -1,6 +1,6 @@
 """The `fever` format: FEVER 1.0 JSON lines `{id, label, claim, evidence}`.
 
-One line per claim with an approved verdict whose label maps to a FEVER class (the scale's
+One line per curated claim with an approved verdict whose label maps to a FEVER class (the scale's
 mapping: SUPPORTS, REFUTES, NOT ENOUGH INFO). Claims whose label has no FEVER class
 (e.g. Half true, Misleading) are left out and counted in `stats["fever_skipped_no_class"]`,
 never forced into a class. Evidence: one set per source the verdict cites,
@@ -51,6 +51,8 @@ def render_fever(
         lines = []
         for article in rows:
             for claim in article["claims"]:
+                if claim.get("layer", "curated") != "curated":
+                    continue  # a reviewer's own span has no verdict and is not published
                 approved = [v for v in claim["verdicts"] if v["status"] == "approved"]
                 if not approved:
                     continue

@@ -133,15 +133,23 @@ def run_export(
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[list[Row]], None] | None = None,
     count: bool = True,
+    reviewer_layers: str = "finished",
 ) -> Export:
     """Prepare the export of `project`; nothing is read past the counts until it is iterated.
 
     `count=False` skips the six count queries where nothing needs them (a stream of a format
     whose output does not state totals); `wadm` always counts (its collection states its
-    total). The caller checks permissions first (`permissions.can_export`).
+    total). The caller checks permissions first (`permissions.can_export`) and says which
+    reviewer layers the exporting user may see (`rows.reviewer_layers_for`; "all" for the
+    command line).
     """
     counts = (
-        export_counts(project=project, status=options.status, updated_since=options.updated_since)
+        export_counts(
+            project=project,
+            status=options.status,
+            updated_since=options.updated_since,
+            reviewer_layers=reviewer_layers,
+        )
         if count or options.format in COUNTED
         else {}
     )
@@ -161,6 +169,7 @@ def run_export(
             updated_since=options.updated_since,
             identities=options.identities,
             chunk_size=chunk_size,
+            reviewer_layers=reviewer_layers,
         ):
             if on_chunk is not None:
                 on_chunk(rows)

@@ -9,9 +9,12 @@ not on the corpus.
 Row shape (one article):
     {id, title, url, publisher, author, published_at, language, text, text_sha256, version,
      source_url, source_sha256, fetched_at, created_by, created_at, updated_at,
+     curation_started_at,
      assignees: [people the article is assigned to, sorted],
+     finished_by: [{annotator, finished_at}: reviewers who finished their layer, in order],
      claims: [{id, start, end, quote, prefix, suffix, anchor, text_version, statement, claimant,
-               claim_date, created_by, created_at, updated_at,
+               claim_date, created_by, created_at, updated_at, layer,
+               (reviewer layer only:) annotator, curation, curated_claim,
                sources: [{id, url, title, publisher, quote, stance, accessed_at, archived_url,
                           added_by, created_at, updated_at}],
                verdicts: [{id, status, version, rating, explanation_html, explanation_text,
@@ -22,6 +25,13 @@ Row shape (one article):
 `rating` is {slug, name, scale: {slug, version}, ordinal, truth_score, fever, averitec,
 claimreview_rating, claimreview_bounds}. People appear as their project pseudonym, or as their
 username when identities were asked for (the caller checks `permissions.can_export`).
+`layer` is "curated" (the claims that get verdicts; every claim of a shared project) or
+"reviewer" (independent span annotation: one reviewer's own span, `annotator` its owner, the
+same name as `created_by`; `curation` what an editor made of it, "" while pending;
+`curated_claim` the curated claim it was accepted or merged into, or null). Which reviewer
+layers an export holds is `reviewer_layers`: "all" for the project's editors and admins (and the
+command line), "finished" for anyone else (a researcher): a reviewer layer only once its owner
+finished the article, the rule of `querysets.layer_visibility` for someone who does not annotate.
 Offsets are code points into the text of article version `text_version` (the current
 `version` unless the claim is orphaned: then they refer to the earlier text it was marked in);
 `source_*`/`fetched_at` are the provenance of a text taken from a web page. Timestamps RFC 3339
@@ -37,23 +47,27 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, StringAgg, Subquery, TextField, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Concat
 
 from ..models import (
     Article,
     Assignment,
     Claim,
     ClaimMatch,
+    Layer,
+    LayerCompletion,
     Membership,
     Project,
     RatingScale,
     Source,
     Verdict,
 )
-from ..workflow import Status
+from ..workflow import EDITORS, Status
 from .common import Row, db_timestamp
 
 STATUSES = ("approved", "all")
+# Which reviewer layers an export holds (see the module doc): editors' and researchers' view.
+REVIEWER_LAYERS = ("all", "finished")
 DEFAULT_CHUNK = 100  # articles per chunk
 
 
@@ -61,7 +75,8 @@ def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
     """Return a Q over Article: the project's articles, changed since `updated_since` if given.
 
     An article counts as changed when it, or any of its claims, sources or verdicts was
-    updated at or after the instant (claims' `updated_at` also moves when a source is added).
+    updated at or after the instant (claims' `updated_at` also moves when a source is added),
+    or a reviewer finished it, or its curation started, at or after the instant.
     """
     condition = Q(project=project)
     if updated_since is not None:
@@ -79,6 +94,16 @@ def _article_filter(project: Project, updated_since: dt.datetime | None) -> Q:
                 Exists(
                     Verdict.objects.filter(
                         claim__article=OuterRef("pk"), updated_at__gte=updated_since
+                    )
+                )
+            )
+            # A reviewer finishing the article shows their layer to researchers; curation
+            # starting is in the record too.
+            | Q(curation_started_at__gte=updated_since)
+            | Q(
+                Exists(
+                    LayerCompletion.objects.filter(
+                        article=OuterRef("pk"), finished_at__gte=updated_since
                     )
                 )
             )
@@ -102,6 +127,32 @@ def _verdict_filter(status: str) -> Q:
     return Q() if status == "all" else Q(status=Status.APPROVED)
 
 
+def reviewer_layers_for(user, project: Project) -> str:
+    """Return the reviewer layers `user` exports: "all" for the project's editors and admins
+    (superusers too), else "finished" (uses `permissions.roles_in`'s per-request cache)."""
+    from ..permissions import roles_in
+
+    return "all" if roles_in(user, project) & EDITORS else "finished"
+
+
+def _layer_filter(project: Project, reviewer_layers: str) -> Q:
+    """Return a Q over Claim keeping the reviewer layers the export may hold.
+
+    "finished" keeps a reviewer-layer claim once its owner finished the article
+    (`LayerCompletion`); a shared project shows every claim, so it filters nothing there.
+    """
+    if reviewer_layers not in REVIEWER_LAYERS:
+        raise ValueError(
+            f"reviewer_layers must be one of {REVIEWER_LAYERS}, not {reviewer_layers!r}"
+        )
+    if reviewer_layers == "all" or not project.independent_spans:
+        return Q()
+    finished = LayerCompletion.objects.filter(
+        article_id=OuterRef("article_id"), user_id=OuterRef("created_by_id")
+    )
+    return Q(layer=Layer.CURATED) | Q(Exists(finished))
+
+
 def project_info(project: Project) -> dict[str, Any]:
     """Return the project's description as every export record carries it."""
     scale = project.rating_scale
@@ -114,16 +165,23 @@ def project_info(project: Project) -> dict[str, Any]:
         "methodology_url": project.methodology_url,
         "corrections_policy_url": project.corrections_policy_url,
         "required_verdicts": project.required_verdicts,
+        "independent_spans": project.independent_spans,
         "rating_scale": {"slug": scale.slug, "version": scale.version, "name": scale.name},
     }
 
 
 def export_counts(
-    *, project: Project, status: str = "approved", updated_since: dt.datetime | None = None
+    *,
+    project: Project,
+    status: str = "approved",
+    updated_since: dt.datetime | None = None,
+    reviewer_layers: str = "finished",
 ) -> dict[str, int]:
     """Return how many articles, claims, sources and verdicts an export will hold (6 queries)."""
     articles = Article.objects.filter(_article_filter(project, updated_since))
-    claims = Claim.objects.filter(article__in=articles.values("pk"))
+    claims = Claim.objects.filter(article__in=articles.values("pk")).filter(
+        _layer_filter(project, reviewer_layers)
+    )
     return {
         "articles": articles.count(),
         "claims": claims.count(),
@@ -219,6 +277,51 @@ def _confirmed_matches() -> Subquery:
     return Subquery(links, output_field=TextField())
 
 
+def _finished_layers() -> Subquery:
+    """Return an article's "I've finished" marks as one text column, "user id timestamp" joined
+    by commas, so the articles query carries them (no query more per chunk)."""
+    marks = (
+        LayerCompletion.objects.filter(article_id=OuterRef("pk"))
+        .order_by()
+        .values("article_id")
+        .annotate(
+            marks=StringAgg(
+                Concat(
+                    Cast("user_id", TextField()),
+                    Value(" "),
+                    Cast("finished_at", TextField()),
+                    output_field=TextField(),
+                ),
+                delimiter=Value(","),
+            )
+        )
+        .values("marks")
+    )
+    return Subquery(marks, output_field=TextField())
+
+
+def _finished_by(marks: str | None, person) -> list[dict[str, str | None]]:
+    """Return the reviewers who finished an article, by finishing time (then name)."""
+    if not marks:
+        return []
+    finished = []
+    for mark in marks.split(","):
+        user_id, _, at = mark.partition(" ")
+        finished.append({"annotator": person(int(user_id)), "finished_at": db_timestamp(at)})
+    return sorted(finished, key=lambda f: (f["finished_at"], f["annotator"]))
+
+
+def _reviewer_fields(claim: Row, person) -> Row:
+    """Return a reviewer-layer claim's own fields: its owner, curation state and curated claim."""
+    if claim["layer"] != Layer.REVIEWER:
+        return {}
+    return {
+        "annotator": person(claim["created_by_id"]),
+        "curation": claim["curation"],
+        "curated_claim": claim["curated_claim_id"],
+    }
+
+
 def export_rows(
     *,
     project: Project,
@@ -226,6 +329,7 @@ def export_rows(
     updated_since: dt.datetime | None = None,
     identities: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    reviewer_layers: str = "finished",
 ) -> Iterator[list[Row]]:
     """Yield the project's articles as lists of row dicts, `chunk_size` articles at a time.
 
@@ -236,6 +340,7 @@ def export_rows(
     """
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+    layer_filter = _layer_filter(project, reviewer_layers)
     people = _people(project, identities)
     ratings = _ratings(project)
 
@@ -252,7 +357,9 @@ def export_rows(
             articles.filter(pk__gt=last_pk).values(
                 "id", "title", "url", "publisher", "author", "language", "text", "text_sha256",
                 "version", "source_url", "source_sha256", "created_by_id",
-                **as_text("published_at", "created_at", "updated_at", "fetched_at"),
+                **as_text("published_at", "created_at", "updated_at", "fetched_at",
+                          "curation_started_at"),
+                finished=_finished_layers(),
             )[:chunk_size]
         )  # fmt: skip
         if not chunk:
@@ -261,10 +368,12 @@ def export_rows(
         article_ids = [a["id"] for a in chunk]
         claims = _fetch(
             Claim.objects.filter(article_id__in=article_ids)
+            .filter(layer_filter)
             .order_by("article_id", "start", "end", "pk")
             .values(
                 "id", "article_id", "start", "end", "quote", "prefix", "suffix", "statement",
-                "claimant", "claim_date", "created_by_id", "anchor", "text_version",
+                "claimant", "claim_date", "created_by_id", "anchor", "text_version", "layer",
+                "curation", "curated_claim_id",
                 **as_text("created_at", "updated_at"),
                 matches=_confirmed_matches(),
             )
@@ -370,6 +479,8 @@ def export_rows(
                     "sources": sources_by_claim.get(c["id"], []),
                     "verdicts": verdicts_by_claim.get(c["id"], []),
                     "matches": sorted(int(i) for i in (c["matches"] or "").split(",") if i),
+                    "layer": c["layer"],
+                    **_reviewer_fields(c, person),
                 }
             )
         yield [
@@ -390,7 +501,9 @@ def export_rows(
                 "created_by": person(a["created_by_id"]),
                 "created_at": db_timestamp(a["created_at_t"]),
                 "updated_at": db_timestamp(a["updated_at_t"]),
+                "curation_started_at": db_timestamp(a["curation_started_at_t"]),
                 "assignees": sorted(assignees.get(a["id"], [])),
+                "finished_by": _finished_by(a["finished"], person),
                 "claims": claims_by_article.get(a["id"], []),
             }
             for a in chunk

@@ -6,7 +6,8 @@ Parameters: `format` (jsonl, json, csv, claimreview, wadm, fever; default jsonl)
 admins may export; other members get 403, non-members 404. The body streams
 (`StreamingHttpResponse`) and is gzip-compressed when the client accepts it. For `fever`, the
 `X-Fever-Skipped-No-Class` header says how many approved claims were left out because their
-label has no FEVER class.
+label has no FEVER class. Editors and admins export every reviewer layer (independent span
+annotation); researchers a reviewer's layer once its owner finished the article.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .. import permissions
 from ..exceptions import NotPermitted, NotVisible
 from ..models import Project
 from .pipeline import FORMATS, parse_options, run_export
+from .rows import reviewer_layers_for
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -94,6 +96,7 @@ class ProjectExportApi(APIView):
             options=options,
             base_url=request.build_absolute_uri("/"),
             count=False,  # a stream needs no totals up front (wadm and fever still count)
+            reviewer_layers=reviewer_layers_for(request.user, project),
         )
         response = StreamingHttpResponse(export.stream, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'

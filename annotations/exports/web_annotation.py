@@ -6,7 +6,9 @@ Embedded annotations carry no `@context` (they inherit the page's). Per claim, i
 
 - the claim: motivation `classifying`, targeting the article text with a
   `TextPositionSelector` (code points, end exclusive) and a `TextQuoteSelector`
-  (exact, prefix, suffix);
+  (exact, prefix, suffix). With independent span annotation every reviewer's span is one such
+  annotation, `creator` the reviewer's pseudonym, with a `tagging` body "reviewer layer" (and
+  "curation: accepted" etc. once curated); curated claims carry no tag;
 - each source: motivation `linking`, body the source (with its quoted passage and archived
   copy) and a `tagging` body with its stance;
 - the approved verdict: motivation `assessing`, a `classifying` body (the rating's name), a
@@ -42,6 +44,10 @@ def page_iri(context: ExportContext, number: int) -> str:
 
 def _agent(name: str | None) -> dict[str, str]:
     return {"type": "Person", "nickname": name or "unknown"}
+
+
+def _tag(value: str) -> dict[str, str]:
+    return {"type": "TextualBody", "purpose": "tagging", "value": value, "format": "text/plain"}
 
 
 def _target(article: Row, claim: Row) -> dict[str, Any]:
@@ -81,6 +87,10 @@ def article_annotations(article: Row, context: ExportContext) -> Iterator[dict[s
                 "format": "text/plain",
             }
         ]
+        if claim.get("layer") == "reviewer":
+            body.append(_tag("reviewer layer"))
+            if claim.get("curation"):
+                body.append(_tag(f"curation: {claim['curation']}"))
         if claim["statement"]:
             body.append(
                 {

@@ -32,7 +32,7 @@ from .. import limits, permissions, selectors, services, tasks
 from ..api.browser_filters import SORTS, ClaimBrowserFilter, sorted_claims, with_current_verdict
 from ..exceptions import DomainError, ValidationFailed
 from ..exports.pipeline import FORMATS
-from ..exports.rows import export_counts
+from ..exports.rows import export_counts, reviewer_layers_for
 from ..forms.team import (
     ExportForm,
     InvitationForm,
@@ -141,7 +141,10 @@ def project_export(request, slug):
         query = _export_query(form)
         context.update(
             counts=export_counts(
-                project=project, status=options.status, updated_since=options.updated_since
+                project=project,
+                status=options.status,
+                updated_since=options.updated_since,
+                reviewer_layers=reviewer_layers_for(request.user, project),
             ),
             options=options,
             query=query,

@@ -18,8 +18,12 @@ suffix if taken), and a membership (editor when they approved something, else re
 pseudonym is the name. A name is never matched to an existing account, so a file cannot give
 anyone here a role or authorship. Rating scales: a scale the database lacks is created from the
 labels the verdicts use; an existing scale is used as it is (scales are never edited once
-used), and a label it lacks is an error. Not restored: the Markdown source of explanations
-(exports carry the rendering; `explanation` is set to its text), event history, real accounts.
+used), and a label it lacks is an error. Independent span annotation: each claim's `layer`
+(older files: curated), a reviewer-layer claim's owner (`created_by`, the same name as its
+`annotator`), `curation` and `curated_claim`, the project's `independent_spans`, and each
+article's `curation_started_at` and `finished_by` marks (`LayerCompletion`) are restored. Not
+restored: the Markdown source of explanations (exports carry the rendering; `explanation` is
+set to its text), event history, real accounts.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from annotations.models import (
     Article,
     Assignment,
     Claim,
+    LayerCompletion,
     Membership,
     Project,
     RatingLabel,
@@ -121,7 +126,10 @@ class Command(BaseCommand):
             )
         self._refuse_taken_ids(found)
         try:
-            with transaction.atomic(), _keep_timestamps(Article, Claim, Source, Verdict):
+            with (
+                transaction.atomic(),
+                _keep_timestamps(Article, Claim, Source, Verdict, LayerCompletion),
+            ):
                 counts = self._load(file, found)
                 self._reset_sequences()
         except CorpusError as exc:
@@ -239,6 +247,7 @@ class Command(BaseCommand):
             methodology_url=info["methodology_url"],
             corrections_policy_url=info["corrections_policy_url"],
             required_verdicts=info["required_verdicts"],
+            independent_spans=info["independent_spans"],
             rating_scale_id=label_ids[
                 (info["rating_scale"]["slug"], info["rating_scale"]["version"])
             ],
@@ -257,12 +266,20 @@ class Command(BaseCommand):
 
         def flush():
             articles, sentences, claims, sources, verdicts, cited = [], [], [], [], [], []
-            assignments = []
+            assignments, completions = [], []
             for record in batch:
                 a = record["id"]
                 assignments += [
                     Assignment(article_id=a, user_id=uid(name))
                     for name in record.get("assignees", [])
+                ]
+                completions += [
+                    LayerCompletion(
+                        article_id=a,
+                        user_id=uid(mark["annotator"]),
+                        finished_at=_dt(mark["finished_at"]),
+                    )
+                    for mark in record.get("finished_by", [])
                 ]
                 articles.append(
                     Article(
@@ -280,6 +297,7 @@ class Command(BaseCommand):
                         source_url=record.get("source_url", ""),
                         source_sha256=record.get("source_sha256", ""),
                         fetched_at=_dt(record.get("fetched_at")),
+                        curation_started_at=_dt(record.get("curation_started_at")),
                         created_by_id=uid(record["created_by"]),
                         created_at=_dt(record["created_at"]),
                         updated_at=_dt(record["updated_at"]),
@@ -315,6 +333,10 @@ class Command(BaseCommand):
                             created_by_id=uid(c["created_by"]),
                             created_at=_dt(c["created_at"]),
                             updated_at=_dt(c["updated_at"]),
+                            # Older files have no layers: every claim was shared (curated).
+                            layer=c.get("layer", "curated"),
+                            curation=c.get("curation", ""),
+                            curated_claim_id=c.get("curated_claim"),
                         )
                     )
                     links.extend((c["id"], matched) for matched in c.get("matches", []))
@@ -378,7 +400,9 @@ class Command(BaseCommand):
             Article.objects.bulk_create(articles)
             Assignment.objects.bulk_create(assignments)
             Sentence.objects.bulk_create(sentences)
-            Claim.objects.bulk_create(claims)
+            # Curated claims first: reviewer-layer claims point at them (curated_claim).
+            Claim.objects.bulk_create(sorted(claims, key=lambda c: c.layer != "curated"))
+            LayerCompletion.objects.bulk_create(completions)
             Source.objects.bulk_create(sources)
             # Corrections point at earlier verdicts: insert in id order so they exist first.
             Verdict.objects.bulk_create(sorted(verdicts, key=lambda v: v.id))
@@ -419,7 +443,8 @@ class Command(BaseCommand):
     def _reset_sequences(self) -> None:
         """Move PostgreSQL's id sequences past the imported ids (SQLite needs nothing)."""
         statements = connection.ops.sequence_reset_sql(
-            no_style(), [Article, Sentence, Claim, Source, Verdict, User, Membership]
+            no_style(),
+            [Article, Sentence, Claim, Source, Verdict, User, Membership, LayerCompletion],
         )
         with connection.cursor() as cursor:
             for sql in statements:
