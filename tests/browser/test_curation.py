@@ -141,8 +141,8 @@ def test_two_reviewers_mark_blind_and_an_editor_curates(
 
     # Merge the two overlapping spans (both ticked by default).
     merge = page.get_by_role("button", name="Merge the spans of group 2")
-    merge.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        merge.click()
     assert "Merged claims" in page.locator(".messages").inner_text()
     merged = Claim.objects.get(pk=a_short.pk).curated_claim
     assert merged.quote == LONG
@@ -151,8 +151,8 @@ def test_two_reviewers_mark_blind_and_an_editor_curates(
     # Reject the span only reviewer 1 marked, by keyboard.
     page.locator("#curate-title").focus()
     tab_to(page, f"Reject claim #{a_alone.pk} by ")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert f"Rejected claim #{a_alone.pk}" in page.locator(".messages").inner_text()
     assert Claim.objects.get(pk=a_alone.pk).curation == "rejected"
     curated_list = page.locator("#curated-list").inner_text()
