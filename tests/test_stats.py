@@ -109,7 +109,7 @@ def test_reviewers_are_pseudonyms_unless_identities_are_asked_for(
     names = {pseudonym(project, reviewer), pseudonym(project, reviewer2)}
     report = stats.agreement_report(project=project)
     assert {r["reviewer"] for r in report["reviewers"]} == names
-    assert {(p["a"], p["b"]) for p in report["pairs"]} <= {tuple(sorted(names)), tuple(names)}
+    assert {frozenset((p["a"], p["b"])) for p in report["pairs"]} <= {frozenset(names)}
     assert "rev" not in json.dumps(report["pairs"])
     shown = stats.agreement_report(project=project, identities=True)
     assert {r["reviewer"] for r in shown["reviewers"]} == {"rev", "rev2"}
