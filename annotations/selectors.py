@@ -22,6 +22,8 @@ from .models import (
     CheckworthinessModel,
     Claim,
     Event,
+    Layer,
+    LayerCompletion,
     Membership,
     Project,
     Sentence,
@@ -29,6 +31,7 @@ from .models import (
     Source,
     Verdict,
 )
+from .querysets import layer_visibility
 from .workflow import EDITORS, LIVE, PRIVATE, PUBLIC, Status
 
 
@@ -236,13 +239,17 @@ def mark_suggestions(*, article: Article, sentences: list[Sentence], claims: lis
 
 def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
     """Return (labels, of which check-worthy) the project has for training: sentences covered
-    by claims and sentences dismissed. Two queries; sentence spans only, never the text."""
+    by claims and sentences dismissed. Two queries; sentence spans only, never the text.
+
+    Curated claims only: with independent spans a reviewer's layer is unfinished work that the
+    other members may not see yet (the counts are on the project page), and the curated layer is
+    what the team agreed is a claim (`services.checkworthiness.labelled_sentences` does the same).
+    """
+    curated = Claim.objects.curated().filter(article__project=project)
     claims: dict[int, list[tuple[int, int]]] = {}
-    for article_id, start, end in Claim.objects.filter(article__project=project).values_list(
-        "article_id", "start", "end"
-    ):
+    for article_id, start, end in curated.values_list("article_id", "start", "end"):
         claims.setdefault(article_id, []).append((start, end))
-    with_claims = Claim.objects.filter(article__project=project).values("article_id")
+    with_claims = curated.values("article_id")
     spans: dict[int, list[tuple[int, int, bool]]] = {}
     for article_id, start, end, dismissal in (
         Sentence.objects.filter(
@@ -311,11 +318,12 @@ def article_detail_data(*, article_id, user) -> dict:
         permissions.remember_roles(user, project.pk, {article["my_role"]} - {None})
     claims = list(
         Claim.objects.filter(article_id=article["id"])
+        .filter(layer_visibility(user))
         .order_by("start", "end", "pk")
         .values(
             "id", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
             "claim_date", "created_by__username", "created_at", "updated_at", "anchor",
-            "text_version",
+            "text_version", "layer", "curation", "curated_claim_id",
         )
     )  # fmt: skip
     verdicts: dict[int, list[dict]] = {}
@@ -377,6 +385,10 @@ def article_detail_data(*, article_id, user) -> dict:
                 "updated_at": _iso(c["updated_at"]),
                 "anchor": c["anchor"],
                 "text_version": c["text_version"],
+                "layer": c["layer"],
+                "curation": c["curation"],
+                "curated_claim": c["curated_claim_id"],
+                "annotator": (c["created_by__username"] if c["layer"] == Layer.REVIEWER else None),
                 "verdicts": verdicts.get(c["id"], []),
             }
             for c in claims
@@ -418,6 +430,8 @@ class ClaimRow:
     anchor: str = "exact"
     state: str = "none"
     rating: RatingRow | None = None
+    layer: str = "curated"
+    owner_id: int | None = None
 
 
 #: The sidebar shows this many code points of a claim's quote (the full quote is in the text).
@@ -456,17 +470,21 @@ def annotation_page_data(*, article_id, user) -> dict:
         permissions.remember_roles(user, project.pk, {article.my_role} - {None})
     sentences = _page_sentences(article.pk, article.text_sha256)
     claims = [
-        ClaimRow(pk, start, end, head, length, anchor)
-        for pk, start, end, head, length, anchor in Claim.objects.filter(article_id=article.pk)
+        ClaimRow(pk, start, end, head, length, anchor, layer=layer, owner_id=owner)
+        for pk, start, end, head, length, anchor, layer, owner in Claim.objects.filter(
+            article_id=article.pk
+        )
+        .filter(layer_visibility(user))
         .order_by("start", "end", "pk")
         .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
-        .values_list("pk", "start", "end", "head", "length", "anchor")
+        .values_list("pk", "start", "end", "head", "length", "anchor", "layer", "created_by_id")
     ]
     by_pk = {c.pk: c for c in claims}
     seen: dict[int, set[str]] = {}
     approved: dict[int, RatingRow] = {}
     for claim_id, status, slug, name in (
         Verdict.objects.filter(claim__article_id=article.pk)
+        .filter(layer_visibility(user, "claim__"))
         .filter(readable_verdicts(user, project))
         .exclude(status=Status.WITHDRAWN)
         .values_list("claim_id", "status", "rating__slug", "rating__name")
@@ -496,6 +514,7 @@ def panel_claim(*, article_id: int, claim_id: int, user, project: Project) -> Cl
     )
     return (
         Claim.objects.filter(article_id=article_id, pk=claim_id)
+        .filter(layer_visibility(user))
         .select_related("created_by")
         .prefetch_related(
             Prefetch("sources", queryset=Source.objects.order_by("pk")),
@@ -543,16 +562,23 @@ def claim_history(*, claim_id: int) -> QuerySet[Event]:
 # --- Reviewer pages (dashboard, project page) -------------------------------------------------
 
 
-def articles_with_progress(*, project: Project) -> QuerySet[Article]:
-    """Return the project's articles annotated with `n_claims`, `n_approved` (claims with an
-    approved verdict) and `n_open` (claims without any live verdict), in one query."""
+def articles_with_progress(*, project: Project, user) -> QuerySet[Article]:
+    """Return the project's articles annotated with `n_claims` (the claims `user` may see),
+    `n_approved` (curated claims with an approved verdict), `n_open` (curated claims without any
+    live verdict) and `finished_by_me` (`user` marked their layer of it finished), in one query.
+
+    Only curated claims get verdicts, so the verdict counts are of the curated layer (every
+    claim of a shared project); hidden reviewer layers are never counted (`layer_visibility`).
+    """
     approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
     live = Verdict.objects.filter(claim=OuterRef("pk"), status__in=LIVE)
     claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    curated = claims.filter(layer=Layer.CURATED)
     return Article.objects.filter(project=project).annotate(
-        n_claims=_count(claims),
-        n_approved=_count(claims.filter(Exists(approved))),
-        n_open=_count(claims.filter(~Exists(live))),
+        n_claims=_count(claims.filter(layer_visibility(user))),
+        n_approved=_count(curated.filter(Exists(approved))),
+        n_open=_count(curated.filter(~Exists(live))),
+        finished_by_me=Exists(LayerCompletion.objects.filter(article=OuterRef("pk"), user=user.pk)),
     )
 
 
@@ -575,10 +601,16 @@ def project_progress(*, projects: list[Project]) -> dict[int, dict[str, int]]:
     """Return {project id: {claims, approved, articles, reviewed}} for `projects` in one query.
 
     An article is fully reviewed when it has claims and every one has an approved verdict.
+    Curated claims only (every claim of a shared project): they are the ones that get verdicts,
+    and every member sees them, so the counts are the same for everyone.
     """
     stats = {p.pk: {"claims": 0, "approved": 0, "articles": 0, "reviewed": 0} for p in projects}
     approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
-    claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    claims = (
+        Claim.objects.filter(article=OuterRef("pk"), layer=Layer.CURATED)
+        .order_by()
+        .values("article")
+    )
     rows = (
         Article.objects.filter(project__in=list(stats))
         .annotate(n_claims=_count(claims), n_approved=_count(claims.filter(Exists(approved))))
@@ -688,10 +720,15 @@ ASSIGNMENT_DONE = (Status.SUBMITTED, Status.APPROVED, Status.SUPERSEDED)
 def assignments_of(*, user, project: Project | None = None) -> QuerySet:
     """Return `user`'s assignments in projects they still belong to, oldest first, each with
     `n_claims` (claims of the article) and `n_done` (claims the user's verdict on which reached
-    an editor), in one query. An article is finished when it has claims and all are done."""
+    an editor), in one query. An article is finished when it has claims and all are done.
+    Curated claims only: they are the ones that get verdicts (every claim of a shared project)."""
     from .models import Assignment
 
-    claims = Claim.objects.filter(article=OuterRef("article")).order_by().values("article")
+    claims = (
+        Claim.objects.filter(article=OuterRef("article"), layer=Layer.CURATED)
+        .order_by()
+        .values("article")
+    )
     mine = Verdict.objects.filter(claim=OuterRef("pk"), reviewer=user, status__in=ASSIGNMENT_DONE)
     assignments = Assignment.objects.filter(
         user=user, article__project__in=Project.objects.visible_to(user)
@@ -708,3 +745,71 @@ def assignments_of(*, user, project: Project | None = None) -> QuerySet:
 
 def is_finished(assignment) -> bool:
     return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims
+
+
+def layer_state(*, article_id, user, article: Article | None = None) -> dict:
+    """Return `user`'s layer of an article with independent spans, as the annotation page and
+    `GET /api/v1/articles/{id}/finish/` show it: finished or not (and when), how many claims it
+    holds, whether curation started (then the mark stays), and the other reviewers' finished
+    layers `user` may see (`layer_visibility`). Three queries at most; NotVisible (404) for
+    articles outside `user`'s projects."""
+    if article is None:
+        article = readable_article(
+            user,
+            article_id,
+            Article.objects.select_related("project").only(
+                "pk", "curation_started_at", "project__id", "project__independent_spans"
+            ),
+        )
+    project = article.project
+    state = {
+        "article": article.pk,
+        "independent_spans": project.independent_spans,
+        "has_layer": project.independent_spans and permissions.can_annotate(user, project),
+        "finished": False,
+        "finished_at": None,
+        "claims": 0,
+        "curation_started": article.curation_started_at is not None,
+        "can_reopen": False,
+        "finished_layers": [],
+    }
+    if not project.independent_spans:
+        return state
+    visible = Claim.objects.filter(article_id=article.pk, layer=Layer.REVIEWER).filter(
+        layer_visibility(user)
+    )
+    counts = dict(
+        visible.order_by()
+        .values("created_by_id")
+        .annotate(n=Count("pk"))
+        .values_list("created_by_id", "n")
+    )
+    completions = list(
+        LayerCompletion.objects.filter(article_id=article.pk)
+        .select_related("user")
+        .order_by("finished_at", "pk")
+    )
+    mine = next((done for done in completions if done.user_id == user.pk), None)
+    if mine is not None:
+        state["finished"], state["finished_at"] = True, mine.finished_at
+    # Another's finished layer shows once `layer_visibility` lets `user` see it: editors at
+    # once, annotators after finishing themselves, researchers when it is finished.
+    sees_finished = (
+        user.is_superuser
+        or permissions.can_review(user, project)
+        or mine is not None
+        or not permissions.can_annotate(user, project)
+    )
+    if sees_finished:
+        state["finished_layers"] = [
+            {
+                "annotator": done.user.username,
+                "finished_at": done.finished_at,
+                "claims": counts.get(done.user_id, 0),
+            }
+            for done in completions
+            if done.user_id != user.pk
+        ]
+    state["claims"] = counts.get(user.pk, 0)
+    state["can_reopen"] = state["finished"] and not state["curation_started"]
+    return state
