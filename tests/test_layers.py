@@ -214,6 +214,8 @@ def test_claim_panel_says_which_layer_and_finished_layers_are_listed(
     theirs = make_claim(article=article, user=reviewer2, quote="Café owners")
     body = page(reviewer).get(f"/articles/{article.pk}/?claim={mine.pk}").content.decode()
     assert "In your own layer" in body
+    # No verdict form on a reviewer-layer claim: it says where verdicts go instead.
+    assert 'id="verdict-form"' not in body and 'id="layer-verdict-note"' in body
     services.finish_article(article_id=article.pk, user=reviewer2)
     services.finish_article(article_id=article.pk, user=reviewer)
     body = page(reviewer).get(f"/articles/{article.pk}/?claim={theirs.pk}").content.decode()
@@ -231,6 +233,7 @@ def test_curated_claim_says_it_is_shared(project, article, reviewer, project_adm
     services.update_project(project=project, actor=project_admin, independent_spans=True)
     body = page(reviewer).get(f"/articles/{article.pk}/?claim={claim.pk}").content.decode()
     assert "Curated claim, shared by the team" in body
+    assert 'id="verdict-form"' in body
 
 
 def test_article_list_shows_finished_by_you_in_few_queries(

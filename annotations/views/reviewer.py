@@ -415,7 +415,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             "source_form": forms.get("source") or SourceForm(prefix="source"),
             "labels": labels,
             "verdict_form": forms.get("verdict") or _verdict_form_for(selected, mine, labels),
-            "verdict_editable": (
+            # Verdicts are written on curated claims only (independent spans).
+            "verdict_editable": selected.layer != Layer.REVIEWER
+            and (
                 mine.status in (Status.DRAFT, Status.RETURNED)
                 if mine is not None
                 else row.state != "approved"
