@@ -58,6 +58,15 @@ def readable_verdicts(user, project: Project) -> Q:
     return mine | others
 
 
+def layers_visible(user, project: Project, claim_path: str = "") -> Q:
+    """Return a Q over claims (at `claim_path`) hiding the reviewer layers `user` may not see
+    yet (`querysets.layer_visibility`) in `project`; nothing to hide in a shared project, so
+    its readers keep exactly their queries of before independent spans."""
+    if not project.independent_spans:
+        return Q()
+    return layer_visibility(user, claim_path)
+
+
 def verdicts_readable_by(user, project: Project) -> QuerySet[Verdict]:
     """Return the verdicts of `project` that `user` may read."""
     return Verdict.objects.filter(claim__article__project=project).filter(
@@ -306,19 +315,22 @@ def article_detail_data(*, article_id, user) -> dict:
                 "url", "publisher", "author", "published_at", "language", "text_sha256",
                 "created_at", "updated_at", "text", "my_role", "version", "source_url",
                 "source_sha256", "fetched_at", "model_id", "project__suggest_threshold",
+                "project__independent_spans",
             )
             .get(pk=article_id)
         )  # fmt: skip
     except (Article.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotVisible(f"No article with id {article_id} in your projects.") from None
     project = Project(
-        pk=article["project_id"], required_verdicts=article["project__required_verdicts"]
+        pk=article["project_id"],
+        required_verdicts=article["project__required_verdicts"],
+        independent_spans=article["project__independent_spans"],
     )
     if not user.is_superuser:
         permissions.remember_roles(user, project.pk, {article["my_role"]} - {None})
     claims = list(
         Claim.objects.filter(article_id=article["id"])
-        .filter(layer_visibility(user))
+        .filter(layers_visible(user, project))
         .order_by("start", "end", "pk")
         .values(
             "id", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
@@ -474,7 +486,7 @@ def annotation_page_data(*, article_id, user) -> dict:
         for pk, start, end, head, length, anchor, layer, owner in Claim.objects.filter(
             article_id=article.pk
         )
-        .filter(layer_visibility(user))
+        .filter(layers_visible(user, project))
         .order_by("start", "end", "pk")
         .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
         .values_list("pk", "start", "end", "head", "length", "anchor", "layer", "created_by_id")
@@ -484,7 +496,7 @@ def annotation_page_data(*, article_id, user) -> dict:
     approved: dict[int, RatingRow] = {}
     for claim_id, status, slug, name in (
         Verdict.objects.filter(claim__article_id=article.pk)
-        .filter(layer_visibility(user, "claim__"))
+        .filter(layers_visible(user, project, "claim__"))
         .filter(readable_verdicts(user, project))
         .exclude(status=Status.WITHDRAWN)
         .values_list("claim_id", "status", "rating__slug", "rating__name")
@@ -514,7 +526,7 @@ def panel_claim(*, article_id: int, claim_id: int, user, project: Project) -> Cl
     )
     return (
         Claim.objects.filter(article_id=article_id, pk=claim_id)
-        .filter(layer_visibility(user))
+        .filter(layers_visible(user, project))
         .select_related("created_by")
         .prefetch_related(
             Prefetch("sources", queryset=Source.objects.order_by("pk")),
@@ -575,7 +587,7 @@ def articles_with_progress(*, project: Project, user) -> QuerySet[Article]:
     claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
     curated = claims.filter(layer=Layer.CURATED)
     return Article.objects.filter(project=project).annotate(
-        n_claims=_count(claims.filter(layer_visibility(user))),
+        n_claims=_count(claims.filter(layers_visible(user, project))),
         n_approved=_count(curated.filter(Exists(approved))),
         n_open=_count(curated.filter(~Exists(live))),
         finished_by_me=Exists(LayerCompletion.objects.filter(article=OuterRef("pk"), user=user.pk)),

@@ -25,7 +25,6 @@ from rest_framework.views import APIView
 from .. import permissions, selectors, services, tasks
 from ..models import Article, Assignment, Claim, Event, Project, Source, User, Verdict
 from ..params import parse_id
-from ..querysets import layer_visibility
 from . import serializers as s
 from .browser_filters import ArticleAssigneeFilter, ClaimBrowserFilter
 from .filters import SourceFilter, VerdictFilter
@@ -252,7 +251,7 @@ class ProjectClaimsApi(generics.ListAPIView):
         project = visible_project(self.request, self.kwargs["slug"])
         return (
             Claim.objects.filter(article__project=project)
-            .filter(layer_visibility(self.request.user))
+            .filter(selectors.layers_visible(self.request.user, project))
             .select_related("created_by")
             .prefetch_related(verdict_summaries(self.request.user, project))
         )
@@ -268,7 +267,7 @@ class ProjectSourcesApi(generics.ListAPIView):
         project = visible_project(self.request, self.kwargs["slug"])
         return (
             Source.objects.filter(claim__article__project=project)
-            .filter(layer_visibility(self.request.user, "claim__"))
+            .filter(selectors.layers_visible(self.request.user, project, "claim__"))
             .select_related("added_by")
         )
 
@@ -362,7 +361,7 @@ class ArticleClaimsApi(generics.ListAPIView):
         )
         return (
             Claim.objects.filter(article=article)
-            .filter(layer_visibility(self.request.user))
+            .filter(selectors.layers_visible(self.request.user, article.project))
             .select_related("created_by")
             .prefetch_related(verdict_summaries(self.request.user, article.project))
         )

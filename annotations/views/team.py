@@ -58,7 +58,6 @@ from ..models import (
     Source,
     Verdict,
 )
-from ..querysets import layer_visibility
 from ..workflow import ANNOTATORS, Role, Status
 
 EXPORT_DEFAULTS = {"format": "jsonl", "status": "approved"}
@@ -467,7 +466,7 @@ def claim_browser(request, slug):
     project = _visible_project(request, slug)
     claims = (
         Claim.objects.filter(article__project=project)
-        .filter(layer_visibility(request.user))  # independent spans: hidden layers stay hidden
+        .filter(selectors.layers_visible(request.user, project))  # hidden layers stay hidden
         .select_related("article")
     )
     claims = with_current_verdict(claims, user=request.user, project=project)
