@@ -750,12 +750,23 @@ def assignments_of(*, user, project: Project | None = None) -> QuerySet:
     return (
         assignments.select_related("article__project")
         .defer("article__text")
-        .annotate(n_claims=_count(claims), n_done=_count(claims.filter(Exists(mine))))
+        .annotate(
+            n_claims=_count(claims),
+            n_done=_count(claims.filter(Exists(mine))),
+            layer_finished=Exists(
+                LayerCompletion.objects.filter(article=OuterRef("article"), user=user.pk)
+            ),
+        )
         .order_by("created_at", "pk")
     )
 
 
 def is_finished(assignment) -> bool:
+    """An assigned article is finished when it has claims and the user's verdicts on all of
+    them reached an editor; with independent spans, once the user finished their layer and
+    has a verdict on every curated claim so far (none before an editor curates)."""
+    if assignment.article.project.independent_spans:
+        return assignment.layer_finished and assignment.n_done >= assignment.n_claims
     return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims
 
 

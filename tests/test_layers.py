@@ -364,3 +364,25 @@ def test_checkworthiness_labels_count_curated_claims_only(
     assert selectors.checkworthiness_labels(project=project) == before
     examples = training_examples(project=project)
     assert sum(1 for example in examples if example.label) == before[1]
+
+
+def test_assignment_counts_as_finished_once_the_layer_is_finished(
+    independent, article, reviewer, reviewer2, editor
+):
+    services.assign_articles(
+        project=independent, actor=editor, article_ids=[article.pk], reviewers=[reviewer]
+    )
+    make_claim(article=article, user=reviewer2, quote=QUOTE)  # another layer: not counted
+
+    def assignment():
+        return selectors.assignments_of(user=reviewer, project=independent).get()
+
+    assert (assignment().n_claims, selectors.is_finished(assignment())) == (0, False)
+    assert (
+        page(reviewer).get("/assignments/next/")["Location"].startswith(f"/articles/{article.pk}/")
+    )
+    services.finish_article(article_id=article.pk, user=reviewer)
+    assert selectors.is_finished(assignment()) is True
+    # "Next article" moves on from it.
+    response = page(reviewer).get("/assignments/next/")
+    assert f"/articles/{article.pk}/" not in response.get("Location", "")
