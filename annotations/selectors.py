@@ -252,7 +252,7 @@ def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
 
     Curated claims only: with independent spans a reviewer's layer is unfinished work that the
     other members may not see yet (the counts are on the project page), and the curated layer is
-    what the team agreed is a claim (`services.checkworthiness.labelled_sentences` does the same).
+    what the team agreed is a claim (`services.checkworthiness.training_examples` does the same).
     """
     curated = Claim.objects.curated().filter(article__project=project)
     claims: dict[int, list[tuple[int, int]]] = {}
@@ -293,6 +293,9 @@ def dismissed_indexes(article_id: int) -> set[int]:
 
 def article_detail_data(*, article_id, user) -> dict:
     """Return one article as the API shows it: text, sentences, claims, readable verdicts.
+
+    With independent spans, the claims are those `user` may see (`layers_visible`), each with
+    its `layer`, `curation`, `curated_claim` and, on a reviewer layer, its `annotator`.
 
     Rows, not model instances: at most six queries (article with the caller's role and its
     project's newest model, sentences once per process, the stored model once per process,
@@ -442,8 +445,6 @@ class ClaimRow:
     anchor: str = "exact"
     state: str = "none"
     rating: RatingRow | None = None
-    layer: str = "curated"
-    owner_id: int | None = None
 
 
 #: The sidebar shows this many code points of a claim's quote (the full quote is in the text).
@@ -461,6 +462,8 @@ def _page_sentences(article_id: int, text_sha256: str) -> list[SentenceRow]:
 def annotation_page_data(*, article_id, user) -> dict:
     """Return what the annotation page draws: the article (with its project), its sentences,
     and its claims as rows with their state (none, draft, submitted, approved + rating).
+
+    With independent spans, the claims are those `user` may see (`layers_visible`).
 
     Rows, not model instances, for the sentences and claims: at most four queries (article with
     project and the caller's role, sentences once per process, claims with a short quote
@@ -482,14 +485,12 @@ def annotation_page_data(*, article_id, user) -> dict:
         permissions.remember_roles(user, project.pk, {article.my_role} - {None})
     sentences = _page_sentences(article.pk, article.text_sha256)
     claims = [
-        ClaimRow(pk, start, end, head, length, anchor, layer=layer, owner_id=owner)
-        for pk, start, end, head, length, anchor, layer, owner in Claim.objects.filter(
-            article_id=article.pk
-        )
+        ClaimRow(pk, start, end, head, length, anchor)
+        for pk, start, end, head, length, anchor in Claim.objects.filter(article_id=article.pk)
         .filter(layers_visible(user, project))
         .order_by("start", "end", "pk")
         .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
-        .values_list("pk", "start", "end", "head", "length", "anchor", "layer", "created_by_id")
+        .values_list("pk", "start", "end", "head", "length", "anchor")
     ]
     by_pk = {c.pk: c for c in claims}
     seen: dict[int, set[str]] = {}
