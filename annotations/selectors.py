@@ -771,12 +771,15 @@ def is_finished(assignment) -> bool:
     return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims
 
 
-def layer_state(*, article_id, user, article: Article | None = None) -> dict:
+def layer_state(
+    *, article_id, user, article: Article | None = None, with_claims: bool = False
+) -> dict:
     """Return `user`'s layer of an article with independent spans, as the annotation page and
     `GET /api/v1/articles/{id}/finish/` show it: finished or not (and when), how many claims it
     holds, whether curation started (then the mark stays), and the other reviewers' finished
-    layers `user` may see (`layer_visibility`). Three queries at most; NotVisible (404) for
-    articles outside `user`'s projects."""
+    layers `user` may see (`layer_visibility`), with their claims as (id, quote head) rows in
+    text order if `with_claims` (the page's read-only list). Three queries at most; NotVisible
+    (404) for articles outside `user`'s projects."""
     if article is None:
         article = readable_article(
             user,
@@ -802,12 +805,14 @@ def layer_state(*, article_id, user, article: Article | None = None) -> dict:
     visible = Claim.objects.filter(article_id=article.pk, layer=Layer.REVIEWER).filter(
         layer_visibility(user)
     )
-    counts = dict(
-        visible.order_by()
-        .values("created_by_id")
-        .annotate(n=Count("pk"))
-        .values_list("created_by_id", "n")
-    )
+    by_owner: dict[int, list[tuple[int, str]]] = {}
+    for pk, owner, head in (
+        visible.order_by("start", "end", "pk")
+        .annotate(head=Substr("quote", 1, QUOTE_HEAD))
+        .values_list("pk", "created_by_id", "head")
+    ):
+        by_owner.setdefault(owner, []).append((pk, head))
+    counts = {owner: len(rows) for owner, rows in by_owner.items()}
     completions = list(
         LayerCompletion.objects.filter(article_id=article.pk)
         .select_related("user")
@@ -830,6 +835,7 @@ def layer_state(*, article_id, user, article: Article | None = None) -> dict:
                 "annotator": done.user.username,
                 "finished_at": done.finished_at,
                 "claims": counts.get(done.user_id, 0),
+                **({"claim_rows": by_owner.get(done.user_id, [])} if with_claims else {}),
             }
             for done in completions
             if done.user_id != user.pk

@@ -223,6 +223,7 @@ def test_claim_panel_says_which_layer_and_finished_layers_are_listed(
     body = page(reviewer).get(f"/articles/{article.pk}/").content.decode()
     finished = re.search(r'<section[^>]*id="finished-layers".*?</section>', body, re.S).group(0)
     assert "rev2: 1 claim" in finished
+    assert f'<a href="?claim={theirs.pk}#claim-panel">#{theirs.pk}</a> “Café owners”' in finished
     # An editor sees the finished layers at once, without a layer of their own to finish.
     body = page(editor).get(f"/articles/{article.pk}/").content.decode()
     assert "rev2: 1 claim" in body and "rev: 1 claim" in body

@@ -366,7 +366,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "undo": _pending_undo(request, article.pk),
         "undo_seconds": services.UNDO_SECONDS,
         "living": living_context(article, claims),
-        "layer": selectors.layer_state(article_id=article.pk, user=user, article=article),
+        "layer": selectors.layer_state(
+            article_id=article.pk, user=user, article=article, with_claims=True
+        ),
     }
     selected = (
         selectors.panel_claim(article_id=article.pk, claim_id=row.pk, user=user, project=project)
