@@ -159,6 +159,8 @@ def test_annotation_page_finish_button_status_and_reopen(independent, article, r
     client = page(reviewer)
     body = client.get(f"/articles/{article.pk}/").content.decode()
     assert "I've finished this article" in body
+    assert 'id="mark-claim"' in body
+    assert f"/articles/{article.pk}/sentences/" in body  # suggestions offer marking
     assert "Your own layer: 1 claim, unseen by other reviewers until you finish." in body
 
     response = client.post(f"/articles/{article.pk}/finish/", {"done": "finish"})
@@ -168,6 +170,8 @@ def test_annotation_page_finish_button_status_and_reopen(independent, article, r
     assert "You finished this article" in body
     assert "I'm not finished" in body
     assert "Your layer (1 claim) is finished." in body
+    assert 'id="mark-claim"' not in body  # locked until "I'm not finished"
+    assert "/sentences/" not in body  # no "Mark as claim" on suggestions either
     assert LayerCompletion.objects.filter(article=article, user=reviewer).exists()
 
     client.post(f"/articles/{article.pk}/finish/", {"done": "reopen"})

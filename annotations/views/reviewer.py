@@ -344,6 +344,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
     segments, article_html = _article_markup(article, data["sentences"], anchored)
     can_annotate = permissions.can_annotate(user, project)
     notice = request.session.pop(PANEL_NOTICE, None)
+    layer = selectors.layer_state(
+        article_id=article.pk, user=user, article=article, with_claims=True
+    )
     context = {
         "article": article,
         "project": project,
@@ -356,7 +359,8 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             suggested[:MAX_SUGGESTIONS],
             action_url=_sentence_claim_url(article.pk),
             csrf_token=get_token(request),
-            can_annotate=can_annotate,
+            # A finished layer is locked: its suggestions are shown, not offered for marking.
+            can_annotate=can_annotate and not layer["finished"],
             dismiss_url=_sentence_dismiss_url(article.pk),
         ),
         "more_suggested": max(0, len(suggested) - MAX_SUGGESTIONS),
@@ -366,9 +370,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "undo": _pending_undo(request, article.pk),
         "undo_seconds": services.UNDO_SECONDS,
         "living": living_context(article, claims),
-        "layer": selectors.layer_state(
-            article_id=article.pk, user=user, article=article, with_claims=True
-        ),
+        "layer": layer,
     }
     selected = (
         selectors.panel_claim(article_id=article.pk, claim_id=row.pk, user=user, project=project)
