@@ -22,6 +22,8 @@ from .models import (
     CheckworthinessModel,
     Claim,
     Event,
+    Layer,
+    LayerCompletion,
     Membership,
     Project,
     Sentence,
@@ -29,6 +31,7 @@ from .models import (
     Source,
     Verdict,
 )
+from .querysets import layer_visibility
 from .workflow import EDITORS, LIVE, PRIVATE, PUBLIC, Status
 
 
@@ -53,6 +56,15 @@ def readable_verdicts(user, project: Project) -> Q:
         )
         others &= Q(Exists(my_submitted)) | Q(status__in=PUBLIC)
     return mine | others
+
+
+def layers_visible(user, project: Project, claim_path: str = "") -> Q:
+    """Return a Q over claims (at `claim_path`) hiding the reviewer layers `user` may not see
+    yet (`querysets.layer_visibility`) in `project`; nothing to hide in a shared project, so
+    its readers keep exactly their queries of before independent spans."""
+    if not project.independent_spans:
+        return Q()
+    return layer_visibility(user, claim_path)
 
 
 def verdicts_readable_by(user, project: Project) -> QuerySet[Verdict]:
@@ -236,13 +248,17 @@ def mark_suggestions(*, article: Article, sentences: list[Sentence], claims: lis
 
 def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
     """Return (labels, of which check-worthy) the project has for training: sentences covered
-    by claims and sentences dismissed. Two queries; sentence spans only, never the text."""
+    by claims and sentences dismissed. Two queries; sentence spans only, never the text.
+
+    Curated claims only: with independent spans a reviewer's layer is unfinished work that the
+    other members may not see yet (the counts are on the project page), and the curated layer is
+    what the team agreed is a claim (`services.checkworthiness.training_examples` does the same).
+    """
+    curated = Claim.objects.curated().filter(article__project=project)
     claims: dict[int, list[tuple[int, int]]] = {}
-    for article_id, start, end in Claim.objects.filter(article__project=project).values_list(
-        "article_id", "start", "end"
-    ):
+    for article_id, start, end in curated.values_list("article_id", "start", "end"):
         claims.setdefault(article_id, []).append((start, end))
-    with_claims = Claim.objects.filter(article__project=project).values("article_id")
+    with_claims = curated.values("article_id")
     spans: dict[int, list[tuple[int, int, bool]]] = {}
     for article_id, start, end, dismissal in (
         Sentence.objects.filter(
@@ -278,6 +294,9 @@ def dismissed_indexes(article_id: int) -> set[int]:
 def article_detail_data(*, article_id, user) -> dict:
     """Return one article as the API shows it: text, sentences, claims, readable verdicts.
 
+    With independent spans, the claims are those `user` may see (`layers_visible`), each with
+    its `layer`, `curation`, `curated_claim` and, on a reviewer layer, its `annotator`.
+
     Rows, not model instances: at most six queries (article with the caller's role and its
     project's newest model, sentences once per process, the stored model once per process,
     dismissals, claims, verdicts) whatever the article holds. Raises
@@ -299,23 +318,27 @@ def article_detail_data(*, article_id, user) -> dict:
                 "url", "publisher", "author", "published_at", "language", "text_sha256",
                 "created_at", "updated_at", "text", "my_role", "version", "source_url",
                 "source_sha256", "fetched_at", "model_id", "project__suggest_threshold",
+                "project__independent_spans",
             )
             .get(pk=article_id)
         )  # fmt: skip
     except (Article.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotVisible(f"No article with id {article_id} in your projects.") from None
     project = Project(
-        pk=article["project_id"], required_verdicts=article["project__required_verdicts"]
+        pk=article["project_id"],
+        required_verdicts=article["project__required_verdicts"],
+        independent_spans=article["project__independent_spans"],
     )
     if not user.is_superuser:
         permissions.remember_roles(user, project.pk, {article["my_role"]} - {None})
     claims = list(
         Claim.objects.filter(article_id=article["id"])
+        .filter(layers_visible(user, project))
         .order_by("start", "end", "pk")
         .values(
             "id", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
             "claim_date", "created_by__username", "created_at", "updated_at", "anchor",
-            "text_version",
+            "text_version", "layer", "curation", "curated_claim_id",
         )
     )  # fmt: skip
     verdicts: dict[int, list[dict]] = {}
@@ -377,6 +400,10 @@ def article_detail_data(*, article_id, user) -> dict:
                 "updated_at": _iso(c["updated_at"]),
                 "anchor": c["anchor"],
                 "text_version": c["text_version"],
+                "layer": c["layer"],
+                "curation": c["curation"],
+                "curated_claim": c["curated_claim_id"],
+                "annotator": (c["created_by__username"] if c["layer"] == Layer.REVIEWER else None),
                 "verdicts": verdicts.get(c["id"], []),
             }
             for c in claims
@@ -436,6 +463,8 @@ def annotation_page_data(*, article_id, user) -> dict:
     """Return what the annotation page draws: the article (with its project), its sentences,
     and its claims as rows with their state (none, draft, submitted, approved + rating).
 
+    With independent spans, the claims are those `user` may see (`layers_visible`).
+
     Rows, not model instances, for the sentences and claims: at most four queries (article with
     project and the caller's role, sentences once per process, claims with a short quote
     head, the readable verdicts' statuses) whatever the article holds. Raises NotVisible (404)
@@ -458,6 +487,7 @@ def annotation_page_data(*, article_id, user) -> dict:
     claims = [
         ClaimRow(pk, start, end, head, length, anchor)
         for pk, start, end, head, length, anchor in Claim.objects.filter(article_id=article.pk)
+        .filter(layers_visible(user, project))
         .order_by("start", "end", "pk")
         .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
         .values_list("pk", "start", "end", "head", "length", "anchor")
@@ -467,6 +497,7 @@ def annotation_page_data(*, article_id, user) -> dict:
     approved: dict[int, RatingRow] = {}
     for claim_id, status, slug, name in (
         Verdict.objects.filter(claim__article_id=article.pk)
+        .filter(layers_visible(user, project, "claim__"))
         .filter(readable_verdicts(user, project))
         .exclude(status=Status.WITHDRAWN)
         .values_list("claim_id", "status", "rating__slug", "rating__name")
@@ -496,6 +527,7 @@ def panel_claim(*, article_id: int, claim_id: int, user, project: Project) -> Cl
     )
     return (
         Claim.objects.filter(article_id=article_id, pk=claim_id)
+        .filter(layers_visible(user, project))
         .select_related("created_by")
         .prefetch_related(
             Prefetch("sources", queryset=Source.objects.order_by("pk")),
@@ -543,16 +575,23 @@ def claim_history(*, claim_id: int) -> QuerySet[Event]:
 # --- Reviewer pages (dashboard, project page) -------------------------------------------------
 
 
-def articles_with_progress(*, project: Project) -> QuerySet[Article]:
-    """Return the project's articles annotated with `n_claims`, `n_approved` (claims with an
-    approved verdict) and `n_open` (claims without any live verdict), in one query."""
+def articles_with_progress(*, project: Project, user) -> QuerySet[Article]:
+    """Return the project's articles annotated with `n_claims` (the claims `user` may see),
+    `n_approved` (curated claims with an approved verdict), `n_open` (curated claims without any
+    live verdict) and `finished_by_me` (`user` marked their layer of it finished), in one query.
+
+    Only curated claims get verdicts, so the verdict counts are of the curated layer (every
+    claim of a shared project); hidden reviewer layers are never counted (`layer_visibility`).
+    """
     approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
     live = Verdict.objects.filter(claim=OuterRef("pk"), status__in=LIVE)
     claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    curated = claims.filter(layer=Layer.CURATED)
     return Article.objects.filter(project=project).annotate(
-        n_claims=_count(claims),
-        n_approved=_count(claims.filter(Exists(approved))),
-        n_open=_count(claims.filter(~Exists(live))),
+        n_claims=_count(claims.filter(layers_visible(user, project))),
+        n_approved=_count(curated.filter(Exists(approved))),
+        n_open=_count(curated.filter(~Exists(live))),
+        finished_by_me=Exists(LayerCompletion.objects.filter(article=OuterRef("pk"), user=user.pk)),
     )
 
 
@@ -575,10 +614,16 @@ def project_progress(*, projects: list[Project]) -> dict[int, dict[str, int]]:
     """Return {project id: {claims, approved, articles, reviewed}} for `projects` in one query.
 
     An article is fully reviewed when it has claims and every one has an approved verdict.
+    Curated claims only (every claim of a shared project): they are the ones that get verdicts,
+    and every member sees them, so the counts are the same for everyone.
     """
     stats = {p.pk: {"claims": 0, "approved": 0, "articles": 0, "reviewed": 0} for p in projects}
     approved = Verdict.objects.filter(claim=OuterRef("pk"), status=Status.APPROVED)
-    claims = Claim.objects.filter(article=OuterRef("pk")).order_by().values("article")
+    claims = (
+        Claim.objects.filter(article=OuterRef("pk"), layer=Layer.CURATED)
+        .order_by()
+        .values("article")
+    )
     rows = (
         Article.objects.filter(project__in=list(stats))
         .annotate(n_claims=_count(claims), n_approved=_count(claims.filter(Exists(approved))))
@@ -688,10 +733,15 @@ ASSIGNMENT_DONE = (Status.SUBMITTED, Status.APPROVED, Status.SUPERSEDED)
 def assignments_of(*, user, project: Project | None = None) -> QuerySet:
     """Return `user`'s assignments in projects they still belong to, oldest first, each with
     `n_claims` (claims of the article) and `n_done` (claims the user's verdict on which reached
-    an editor), in one query. An article is finished when it has claims and all are done."""
+    an editor), in one query. An article is finished when it has claims and all are done.
+    Curated claims only: they are the ones that get verdicts (every claim of a shared project)."""
     from .models import Assignment
 
-    claims = Claim.objects.filter(article=OuterRef("article")).order_by().values("article")
+    claims = (
+        Claim.objects.filter(article=OuterRef("article"), layer=Layer.CURATED)
+        .order_by()
+        .values("article")
+    )
     mine = Verdict.objects.filter(claim=OuterRef("pk"), reviewer=user, status__in=ASSIGNMENT_DONE)
     assignments = Assignment.objects.filter(
         user=user, article__project__in=Project.objects.visible_to(user)
@@ -701,10 +751,95 @@ def assignments_of(*, user, project: Project | None = None) -> QuerySet:
     return (
         assignments.select_related("article__project")
         .defer("article__text")
-        .annotate(n_claims=_count(claims), n_done=_count(claims.filter(Exists(mine))))
+        .annotate(
+            n_claims=_count(claims),
+            n_done=_count(claims.filter(Exists(mine))),
+            layer_finished=Exists(
+                LayerCompletion.objects.filter(article=OuterRef("article"), user=user.pk)
+            ),
+        )
         .order_by("created_at", "pk")
     )
 
 
 def is_finished(assignment) -> bool:
+    """An assigned article is finished when it has claims and the user's verdicts on all of
+    them reached an editor; with independent spans, once the user finished their layer and
+    has a verdict on every curated claim so far (none before an editor curates)."""
+    if assignment.article.project.independent_spans:
+        return assignment.layer_finished and assignment.n_done >= assignment.n_claims
     return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims
+
+
+def layer_state(
+    *, article_id, user, article: Article | None = None, with_claims: bool = False
+) -> dict:
+    """Return `user`'s layer of an article with independent spans, as the annotation page and
+    `GET /api/v1/articles/{id}/finish/` show it: finished or not (and when), how many claims it
+    holds, whether curation started (then the mark stays), and the other reviewers' finished
+    layers `user` may see (`layer_visibility`), with their claims as (id, quote head) rows in
+    text order if `with_claims` (the page's read-only list). Three queries at most; NotVisible
+    (404) for articles outside `user`'s projects."""
+    if article is None:
+        article = readable_article(
+            user,
+            article_id,
+            Article.objects.select_related("project").only(
+                "pk", "curation_started_at", "project__id", "project__independent_spans"
+            ),
+        )
+    project = article.project
+    state = {
+        "article": article.pk,
+        "independent_spans": project.independent_spans,
+        "has_layer": project.independent_spans and permissions.can_annotate(user, project),
+        "finished": False,
+        "finished_at": None,
+        "claims": 0,
+        "curation_started": article.curation_started_at is not None,
+        "can_reopen": False,
+        "finished_layers": [],
+    }
+    if not project.independent_spans:
+        return state
+    visible = Claim.objects.filter(article_id=article.pk, layer=Layer.REVIEWER).filter(
+        layer_visibility(user)
+    )
+    by_owner: dict[int, list[tuple[int, str]]] = {}
+    for pk, owner, head in (
+        visible.order_by("start", "end", "pk")
+        .annotate(head=Substr("quote", 1, QUOTE_HEAD))
+        .values_list("pk", "created_by_id", "head")
+    ):
+        by_owner.setdefault(owner, []).append((pk, head))
+    counts = {owner: len(rows) for owner, rows in by_owner.items()}
+    completions = list(
+        LayerCompletion.objects.filter(article_id=article.pk)
+        .select_related("user")
+        .order_by("finished_at", "pk")
+    )
+    mine = next((done for done in completions if done.user_id == user.pk), None)
+    if mine is not None:
+        state["finished"], state["finished_at"] = True, mine.finished_at
+    # Another's finished layer shows once `layer_visibility` lets `user` see it: editors at
+    # once, annotators after finishing themselves, researchers when it is finished.
+    sees_finished = (
+        user.is_superuser
+        or permissions.can_review(user, project)
+        or mine is not None
+        or not permissions.can_annotate(user, project)
+    )
+    if sees_finished:
+        state["finished_layers"] = [
+            {
+                "annotator": done.user.username,
+                "finished_at": done.finished_at,
+                "claims": counts.get(done.user_id, 0),
+                **({"claim_rows": by_owner.get(done.user_id, [])} if with_claims else {}),
+            }
+            for done in completions
+            if done.user_id != user.pk
+        ]
+    state["claims"] = counts.get(user.pk, 0)
+    state["can_reopen"] = state["finished"] and not state["curation_started"]
+    return state

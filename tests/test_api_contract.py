@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 CLAIM_FIELDS = {
     "id", "article", "start", "end", "quote", "prefix", "suffix", "statement", "claimant",
     "claim_date", "created_by", "created_at", "updated_at", "verdicts", "anchor", "text_version",
+    "layer", "curation", "curated_claim", "annotator",
 }  # fmt: skip
 
 

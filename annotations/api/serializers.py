@@ -58,7 +58,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         fields = [
             "slug", "name", "description", "organisation_name", "organisation_url",
             "methodology_url", "corrections_policy_url", "required_verdicts", "rating_scale",
-            "suggest_threshold", "my_roles", "created_at",
+            "suggest_threshold", "independent_spans", "my_roles", "created_at",
         ]  # fmt: skip
 
     def get_my_roles(self, project) -> list[str]:
@@ -132,15 +132,38 @@ class ClaimSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    layer = serializers.CharField(
+        read_only=True,
+        help_text='"curated" (the shared claims that get verdicts; every claim of a project '
+        'without independent spans) or "reviewer" (one reviewer\'s own layer).',
+    )
+    curation = serializers.CharField(
+        read_only=True,
+        help_text='Reviewer-layer claims: "" (not curated yet), "accepted", "adjusted", '
+        '"merged" or "rejected". Always "" on curated claims.',
+    )
+    curated_claim = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="Reviewer-layer claims: the curated claim it was accepted or merged into.",
+    )
+    annotator = serializers.SerializerMethodField(
+        help_text="Reviewer-layer claims: whose layer it is (username); null on curated claims."
+    )
 
     class Meta:
         model = Claim
         fields = [
             "id", "article", "start", "end", "quote", "prefix", "suffix", "statement",
             "claimant", "claim_date", "created_by", "created_at", "updated_at", "anchor",
-            "text_version",
+            "text_version", "layer", "curation", "curated_claim", "annotator",
         ]  # fmt: skip
         read_only_fields = ["anchor", "text_version"]
+
+    def get_annotator(self, claim) -> str | None:
+        if claim.layer != "reviewer" or claim.created_by is None:
+            return None
+        return claim.created_by.username
 
 
 class ClaimWithVerdictsSerializer(ClaimSerializer):
@@ -199,6 +222,43 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 # --- Input -----------------------------------------------------------------------------------
+
+
+class LayerCompletionSerializer(serializers.Serializer):
+    annotator = serializers.CharField(help_text="Whose layer (username).")
+    finished_at = serializers.DateTimeField()
+    claims = serializers.IntegerField(help_text="Claims in that layer you can see.")
+
+
+class LayerStateSerializer(serializers.Serializer):
+    article = serializers.IntegerField()
+    independent_spans = serializers.BooleanField(
+        help_text="False: the project shares its claims; there is no personal layer."
+    )
+    has_layer = serializers.BooleanField(help_text="You annotate here, so you have a layer.")
+    finished = serializers.BooleanField(help_text='You marked "I\'ve finished this article".')
+    finished_at = serializers.DateTimeField(allow_null=True)
+    claims = serializers.IntegerField(help_text="Claims in your layer of the article.")
+    curation_started = serializers.BooleanField(
+        help_text="An editor started curating: your mark can no longer be taken back."
+    )
+    can_reopen = serializers.BooleanField()
+    finished_layers = LayerCompletionSerializer(
+        many=True, help_text="Other reviewers' finished layers you can see."
+    )
+
+
+class ProjectUpdateSerializer(serializers.Serializer):
+    """PATCH a project's settings (admins). Only the fields sent change."""
+
+    independent_spans = serializers.BooleanField(
+        required=False,
+        help_text="Each reviewer marks claims in their own layer, unseen by the others until "
+        "they finish the article; an editor curates the layers. Turning it off is refused "
+        "(400) while reviewer-layer claims wait for curation.",
+    )
+    required_verdicts = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    suggest_threshold = serializers.FloatField(required=False, min_value=0, max_value=1)
 
 
 class ProjectCreateSerializer(serializers.Serializer):

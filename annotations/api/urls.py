@@ -145,6 +145,7 @@ urlpatterns = [
         name="api-curation-reset",
     ),
     path("articles/<id:pk>/claims/", views.ArticleClaimsApi.as_view(), name="api-article-claims"),
+    path("articles/<id:pk>/finish/", views.ArticleFinishApi.as_view(), name="api-article-finish"),
     path("claims/<id:pk>/", views.ClaimDetailApi.as_view(), name="api-claim"),
     path("claims/<id:pk>/sources/", views.ClaimSourcesApi.as_view(), name="api-claim-sources"),
     path("sources/<id:pk>/", views.SourceDetailApi.as_view(), name="api-source"),

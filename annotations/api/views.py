@@ -22,7 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors, services, tasks
+from .. import permissions, selectors, services, tasks
 from ..models import Article, Assignment, Claim, Event, Project, Source, User, Verdict
 from ..params import parse_id
 from . import serializers as s
@@ -170,6 +170,19 @@ class ProjectDetailApi(APIView):
         project = visible_project(request, slug)
         return Response(s.ProjectSerializer(project, context={"request": request}).data)
 
+    @extend_schema(
+        request=s.ProjectUpdateSerializer, responses={200: s.ProjectSerializer, **WRITE_ERRORS}
+    )
+    def patch(self, request, slug):
+        """Change the project's settings (admins); see ProjectUpdateSerializer."""
+        project = visible_project(request, slug)
+        if not permissions.can_edit_project(request.user, project):
+            raise PermissionDenied("Only the project's admins change its settings.")
+        data = validated(s.ProjectUpdateSerializer, request)
+        project = services.update_project(project=project, actor=request.user, **data)
+        project = visible_project(request, slug)
+        return Response(s.ProjectSerializer(project, context={"request": request}).data)
+
 
 class ProjectArticlesApi(generics.ListAPIView):
     """A project's articles (without text; GET an article for its text and claims)."""
@@ -238,6 +251,7 @@ class ProjectClaimsApi(generics.ListAPIView):
         project = visible_project(self.request, self.kwargs["slug"])
         return (
             Claim.objects.filter(article__project=project)
+            .filter(selectors.layers_visible(self.request.user, project))
             .select_related("created_by")
             .prefetch_related(verdict_summaries(self.request.user, project))
         )
@@ -251,7 +265,11 @@ class ProjectSourcesApi(generics.ListAPIView):
 
     def get_queryset(self):
         project = visible_project(self.request, self.kwargs["slug"])
-        return Source.objects.filter(claim__article__project=project).select_related("added_by")
+        return (
+            Source.objects.filter(claim__article__project=project)
+            .filter(selectors.layers_visible(self.request.user, project, "claim__"))
+            .select_related("added_by")
+        )
 
 
 class ProjectVerdictsApi(generics.ListAPIView):
@@ -305,14 +323,17 @@ class ArticleDetailApi(APIView):
     """One article: text, sentences, claims and the verdicts you may read.
 
     Built from rows in at most four queries and rendered with orjson; `ETag` is a digest of the
-    body, so `If-None-Match` answers 304 when nothing you can see has changed.
+    body and of the caller, so `If-None-Match` answers 304 when nothing you can see has changed,
+    and never serves one user's view (with independent spans, their own layer) to another.
     """
 
     @extend_schema(responses={200: s.ArticleDetailSerializer, 304: None, **ERRORS})
     def get(self, request, pk):
         data = selectors.article_detail_data(article_id=pk, user=request.user)
         body = orjson.dumps(data)
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        digest = hashlib.sha256(f"{request.user.pk}:".encode())
+        digest.update(body)
+        etag = f'"{digest.hexdigest()[:32]}"'
         if etag in _etags(request.headers.get("If-None-Match", "")):
             response = HttpResponse(status=status.HTTP_304_NOT_MODIFIED)
         else:
@@ -340,6 +361,7 @@ class ArticleClaimsApi(generics.ListAPIView):
         )
         return (
             Claim.objects.filter(article=article)
+            .filter(selectors.layers_visible(self.request.user, article.project))
             .select_related("created_by")
             .prefetch_related(verdict_summaries(self.request.user, article.project))
         )
@@ -448,6 +470,30 @@ class ClaimHistoryApi(generics.ListAPIView):
     def get_queryset(self):
         claim = visible_claim(self.request, self.kwargs["pk"])
         return selectors.claim_history_for(claim=claim, user=self.request.user)
+
+
+class ArticleFinishApi(APIView):
+    """Your layer of an article with independent spans: "I've finished this article".
+
+    POST marks your layer finished (idempotent): other reviewers who finished too, and
+    researchers, then see it, and you can no longer change it. DELETE takes the mark back
+    ("I'm not finished"), refused with 409 once an editor started curating the article.
+    Both answer with your layer's state. 400 in a project that shares its claims.
+    """
+
+    @extend_schema(responses={200: s.LayerStateSerializer, **ERRORS})
+    def get(self, request, pk):
+        return Response(selectors.layer_state(article_id=pk, user=request.user))
+
+    @extend_schema(request=None, responses={200: s.LayerStateSerializer, **WRITE_ERRORS})
+    def post(self, request, pk):
+        services.finish_article(article_id=pk, user=request.user)
+        return Response(selectors.layer_state(article_id=pk, user=request.user))
+
+    @extend_schema(request=None, responses={200: s.LayerStateSerializer, **WRITE_ERRORS})
+    def delete(self, request, pk):
+        services.reopen_article(article_id=pk, user=request.user)
+        return Response(selectors.layer_state(article_id=pk, user=request.user))
 
 
 # --- Verdicts --------------------------------------------------------------------------------

@@ -114,6 +114,15 @@ class ProjectSettingsForm(AccessibleForm):
         help_text="Sentences scoring at least this (0 to 1) are suggested as claims; lower "
         "it to see more suggestions, raise it to see fewer.",
     )
+    independent_spans = forms.BooleanField(
+        required=False,
+        label="Independent span annotation",
+        help_text="Each reviewer marks claims in their own layer, unseen by the other reviewers "
+        "(pages, API, counts, suggestions) until both have pressed “I've finished this "
+        "article”; an editor then curates the layers into the shared claims that get verdicts. "
+        "Turning it on keeps today's claims as the curated layer. Turning it off is refused "
+        "while reviewer-layer claims wait for curation.",
+    )
 
     FIELDS = (
         "name",
@@ -125,6 +134,7 @@ class ProjectSettingsForm(AccessibleForm):
         "required_verdicts",
         "rating_scale",
         "suggest_threshold",
+        "independent_spans",
     )
 
     @classmethod

@@ -66,15 +66,22 @@ def training_examples(*, project: Project) -> list[training.Example]:
     """Return the project's labelled sentences: covered by claims (True) or dismissed (False).
 
     One pass per article that has claims or dismissals; each sentence's signals are computed
-    with its article's recurring names, as at import."""
+    with its article's recurring names, as at import.
+
+    Curated claims only (every claim of a shared project): with independent spans the reviewer
+    layers are unfinished, partly contradictory work until an editor curates them, and the
+    curated layer is what the team agreed is a claim (`selectors.checkworthiness_labels` counts
+    the same)."""
     dismissed = set(
         SentenceDismissal.objects.filter(sentence__article__project=project).values_list(
             "sentence_id", flat=True
         )
     )
     claims: dict[int, list[tuple[int, int]]] = {}
-    for article_id, start, end in Claim.objects.filter(article__project=project).values_list(
-        "article_id", "start", "end"
+    for article_id, start, end in (
+        Claim.objects.curated()
+        .filter(article__project=project)
+        .values_list("article_id", "start", "end")
     ):
         claims.setdefault(article_id, []).append((start, end))
     with_dismissals = set(

@@ -44,7 +44,7 @@ from ..forms.reviewer import (
 )
 from ..importers import ArticleRecord, pasted_record, read_file
 from ..matching import matches_for_claim
-from ..models import Anchor, Article, Claim, Project, RatingLabel, Source, Verdict
+from ..models import Anchor, Article, Claim, Layer, Project, RatingLabel, Source, Verdict
 from ..params import id_or_none
 from ..segments import (
     build_segments,
@@ -94,7 +94,7 @@ def project_detail(request, slug):
     """List a project's articles with search, filters, sorting, pagination and progress."""
     project = get_object_or_404(Project.objects.visible_to(request.user), slug=slug)
     form = ArticleSearchForm(request.GET or None)
-    articles = selectors.articles_with_progress(project=project).defer("text")
+    articles = selectors.articles_with_progress(project=project, user=request.user).defer("text")
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         if query:
@@ -117,6 +117,9 @@ def project_detail(request, slug):
             "page": page,
             "can_annotate": permissions.can_annotate(request.user, project),
             "can_review": permissions.can_review(request.user, project),
+            # Independent spans: each annotator's "finished" state per article.
+            "layered": project.independent_spans
+            and permissions.can_annotate(request.user, project),
         },
     )
 
@@ -341,6 +344,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
     segments, article_html = _article_markup(article, data["sentences"], anchored)
     can_annotate = permissions.can_annotate(user, project)
     notice = request.session.pop(PANEL_NOTICE, None)
+    layer = selectors.layer_state(
+        article_id=article.pk, user=user, article=article, with_claims=True
+    )
     context = {
         "article": article,
         "project": project,
@@ -353,7 +359,8 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             suggested[:MAX_SUGGESTIONS],
             action_url=_sentence_claim_url(article.pk),
             csrf_token=get_token(request),
-            can_annotate=can_annotate,
+            # A finished layer is locked: its suggestions are shown, not offered for marking.
+            can_annotate=can_annotate and not layer["finished"],
             dismiss_url=_sentence_dismiss_url(article.pk),
         ),
         "more_suggested": max(0, len(suggested) - MAX_SUGGESTIONS),
@@ -363,6 +370,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         "undo": _pending_undo(request, article.pk),
         "undo_seconds": services.UNDO_SECONDS,
         "living": living_context(article, claims),
+        "layer": layer,
     }
     selected = (
         selectors.panel_claim(article_id=article.pk, claim_id=row.pk, user=user, project=project)
@@ -395,6 +403,7 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         ]
         context |= {
             "selected": selected,
+            "selected_layer": _layer_words(selected, user),
             "checked_before": matches_for_claim(selected, user=user, limit=5),
             "claim_frozen": frozen,
             # Others' drafts are not readable, but they still keep the claim from deletion.
@@ -410,7 +419,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             "source_form": forms.get("source") or SourceForm(prefix="source"),
             "labels": labels,
             "verdict_form": forms.get("verdict") or _verdict_form_for(selected, mine, labels),
-            "verdict_editable": (
+            # Verdicts are written on curated claims only (independent spans).
+            "verdict_editable": selected.layer != Layer.REVIEWER
+            and (
                 mine.status in (Status.DRAFT, Status.RETURNED)
                 if mine is not None
                 else row.state != "approved"
@@ -421,6 +432,18 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
             ],
         }
     return render(request, "annotations/article_annotate.html", context, status=status)
+
+
+def _layer_words(claim: Claim, user) -> str:
+    """Say which layer the claim panel's claim is in."""
+    if claim.layer != Layer.REVIEWER:
+        if claim.article.project.independent_spans:
+            return "Curated claim, shared by the team (verdicts are written on these)."
+        return ""
+    if claim.created_by_id == user.pk:
+        return "In your own layer: only you (and the project's editors) see it until you finish."
+    owner = claim.created_by.username if claim.created_by else "a former member"
+    return f"In {owner}'s layer (finished; read-only)."
 
 
 def _source_initial(source) -> dict:
@@ -505,6 +528,36 @@ def _status_of(exc: DomainError) -> int:
     if isinstance(exc, NotVisible):
         raise Http404(exc.message)
     return exc.status_code
+
+
+@login_required
+@require_POST
+def article_finish(request, pk):
+    """“I've finished this article” (`done=finish`) or “I'm not finished” (`done=reopen`) for
+    the reviewer's own layer in a project with independent spans; back to the article."""
+    article = get_object_or_404(Article.objects.visible_to(request.user).only("pk"), pk=pk)
+    reopen = request.POST.get("done") == "reopen"
+    try:
+        if reopen:
+            services.reopen_article(article_id=article.pk, user=request.user)
+        else:
+            services.finish_article(article_id=article.pk, user=request.user)
+    except DomainError as exc:
+        _status_of(exc)
+        if _wants_json(request):
+            return _json_error(exc)
+        _notify(request, "layer", exc.message, "error")
+        return redirect(f"{_article_url(article.pk)}#layer-status")
+    text = (
+        "Your layer is open again: you can change your claims."
+        if reopen
+        else "You finished this article: your layer is locked, and reviewers who finished "
+        "too can now see it."
+    )
+    if _wants_json(request):
+        return JsonResponse(selectors.layer_state(article_id=article.pk, user=request.user))
+    _notify(request, "layer", text)
+    return redirect(f"{_article_url(article.pk)}#layer-status")
 
 
 @login_required

@@ -467,7 +467,11 @@ class BrowserSortForm(forms.Form):
 def claim_browser(request, slug):
     """Every claim of a project with its current verdict: filter, search, sort, page."""
     project = _visible_project(request, slug)
-    claims = Claim.objects.filter(article__project=project).select_related("article")
+    claims = (
+        Claim.objects.filter(article__project=project)
+        .filter(selectors.layers_visible(request.user, project))  # hidden layers stay hidden
+        .select_related("article")
+    )
     claims = with_current_verdict(claims, user=request.user, project=project)
     claims = claims.annotate(
         n_sources=Coalesce(
