@@ -344,25 +344,7 @@ def test_counts_of_the_article_list_leave_hidden_layers_out(layered, reviewer, r
     assert n_claims(reviewer2) == 3
 
 
-# Formats that list every claim; claimreview and fever list only claims with an approved
-# verdict, which are curated.
-EXPORTS_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="annotations/exports/* (another engineer's slice of issue 18) does not apply "
-    "layer_visibility yet: a researcher's export holds unfinished reviewer layers. Remove this "
-    "mark when the exports branch is merged.",
-)
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            name, marks=[EXPORTS_PENDING] if name in {"csv", "json", "jsonl", "wadm"} else []
-        )
-        for name in sorted(FORMATS)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(FORMATS))
 def test_researcher_export_leaves_unfinished_layers_out(layered, reviewer, researcher, name):
     client = Client()
     client.force_login(researcher)
