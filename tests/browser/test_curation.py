@@ -95,13 +95,31 @@ def test_two_reviewers_mark_blind_and_an_editor_curates(
     assert (a_same.start, a_same.end) == (b_same.start, b_same.end)
     assert a_same.pk != b_same.pk
 
+    # Blind on the page: reviewer 1's annotation page shows only their own three spans, not
+    # reviewer 2's (same text, other layer), and reviewer 2's page only theirs after a reload.
+    page1.goto(f"{live_server.url}/articles/{article.pk}/")
+    listed = page1.locator("#claim-list li[data-claim]").evaluate_all(
+        "els => els.map(e => Number(e.dataset.claim))"
+    )
+    assert sorted(listed) == sorted([a_same.pk, a_short.pk, a_alone.pk])
+    assert page1.locator(f"#claim-{b_long.pk}").count() == 0
+    page2.goto(f"{live_server.url}/articles/{article.pk}/")
+    assert page2.locator(f"#claim-{a_alone.pk}").count() == 0
+    assert ALONE not in page2.locator("#claim-list").inner_text()
     # Blind: neither reads the other's claims over HTTP before both finished; each reads theirs.
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{b_same.pk}/").status == 404
     assert page2.request.get(f"{live_server.url}/api/v1/claims/{a_short.pk}/").status == 404
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{a_short.pk}/").status == 200
-    services.finish_article(article_id=article.pk, user=reviewer)
+    # Each presses "I've finished this article" on their annotation page.
+    page1.locator("#finish-toggle").click()
+    page1.wait_for_function(
+        "document.getElementById('layer-state').textContent.includes('You finished')"
+    )
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{b_same.pk}/").status == 404
-    services.finish_article(article_id=article.pk, user=reviewer2)
+    page2.locator("#finish-toggle").click()
+    page2.wait_for_function(
+        "document.getElementById('layer-state').textContent.includes('You finished')"
+    )
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{b_same.pk}/").status == 200
     # Reviewers do not curate.
     page1.goto(f"{live_server.url}/projects/{project.slug}/articles/{article.pk}/curate/")
