@@ -57,8 +57,12 @@ demo: install
 worker: install
 	$(PY) manage.py db_worker --no-reload
 
+# One pytest process per core (pytest-xdist); a file's tests stay in one process
+# (--dist loadfile), slow files are handed out first (tests/conftest.py), and the slowest
+# tests are listed at the end. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

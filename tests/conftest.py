@@ -25,6 +25,35 @@ def require_standards() -> Path:
     return STANDARDS
 
 
+# Files that take longest (servers in subprocesses, schemathesis, the browser): run first, so
+# that with one process per core (`make test`, pytest-xdist --dist loadfile) none of them is
+# left alone at the end while the other cores idle. Measured with `--durations`.
+SLOW_FIRST = (
+    "test_schemathesis.py",
+    "test_several_machines.py",
+    "test_xss.py",
+    "test_security.py",
+    "browser/",
+)
+
+
+def _slowness(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    for rank, name in enumerate(SLOW_FIRST):
+        if name in path:
+            return rank
+    return len(SLOW_FIRST)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    # Only in pytest-xdist workers, which hand out whole files in this order anyway (so
+    # pytest-django's database-tests-first order never held there); a single-process run
+    # keeps pytest-django's order.
+    if getattr(config, "workerinput", None) is not None:
+        items.sort(key=_slowness)  # stable: the order within each file is kept
+
+
 def pytest_configure(config):
     from django.conf import settings
 

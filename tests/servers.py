@@ -117,7 +117,9 @@ def scratch_postgres_database(suffix: str):
     url = postgres_url()
     assert url
     parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/')}_{suffix}"
+    # The pytest-xdist worker id keeps two processes of one run apart.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    name = f"{parts.path.lstrip('/')}_{suffix}{worker}"
     assert name.replace("_", "").isalnum(), name
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as connection:
