@@ -346,13 +346,24 @@ class Anchor(models.TextChoices):
 
 class SentenceDismissal(models.Model):
     """A reviewer's "Not a claim" on a suggested sentence: it leaves the suggestion list and
-    becomes a negative label for the project's check-worthiness model."""
+    becomes a negative label for the project's check-worthiness model.
 
-    sentence = models.OneToOneField(Sentence, on_delete=models.PROTECT, related_name="dismissal")
+    A shared project keeps one per sentence, for everyone; with independent spans each
+    reviewer's own dismissals apply to their own suggestion list only (another reviewer's
+    judgement would otherwise show through)."""
+
+    sentence = models.ForeignKey(Sentence, on_delete=models.PROTECT, related_name="dismissals")
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sentence", "dismissed_by"], name="sentencedismissal_unique_user"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"not a claim: sentence {self.sentence_id}"

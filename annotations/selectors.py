@@ -223,7 +223,9 @@ def sentence_suggestions(
     ]
 
 
-def mark_suggestions(*, article: Article, sentences: list[Sentence], claims: list[Claim]) -> list:
+def mark_suggestions(
+    *, article: Article, sentences: list[Sentence], claims: list[Claim], user=None
+) -> list:
     """Set `score` (the model's once the project has one), `suggested` and `dismissed` on each
     sentence of the annotation page, and return the suggested ones in order (two queries)."""
     rows = tuple((s.index, s.start, s.end, s.score, s.reasons) for s in sentences)
@@ -235,7 +237,9 @@ def mark_suggestions(*, article: Article, sentences: list[Sentence], claims: lis
         threshold=article.project.suggest_threshold,
         model_id=latest_model_id(article.project_id),
         claim_spans=[(claim.start, claim.end) for claim in claims],
-        dismissed=dismissed_indexes(article.pk),
+        dismissed=dismissed_indexes(
+            article.pk, user=user, independent=article.project.independent_spans
+        ),
     )
     by_index = {state["index"]: state for state in states}
     for sentence in sentences:
@@ -260,14 +264,14 @@ def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
         claims.setdefault(article_id, []).append((start, end))
     with_claims = curated.values("article_id")
     spans: dict[int, list[tuple[int, int, bool]]] = {}
-    for article_id, start, end, dismissal in (
-        Sentence.objects.filter(
-            Q(article_id__in=with_claims) | Q(article__project=project, dismissal__isnull=False)
-        )
+    dismissed = Exists(SentenceDismissal.objects.filter(sentence=OuterRef("pk")))
+    for article_id, start, end, is_dismissed in (
+        Sentence.objects.annotate(dismissed=dismissed)
+        .filter(Q(article_id__in=with_claims) | Q(article__project=project, dismissed=True))
         .order_by("article_id", "index")
-        .values_list("article_id", "start", "end", "dismissal")
+        .values_list("article_id", "start", "end", "dismissed")
     ):
-        spans.setdefault(article_id, []).append((start, end, dismissal is not None))
+        spans.setdefault(article_id, []).append((start, end, is_dismissed))
     labels = positives = 0
     for article_id, rows in spans.items():
         covered = checkworthiness.covered_sentences(
@@ -282,13 +286,13 @@ def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
     return labels, positives
 
 
-def dismissed_indexes(article_id: int) -> set[int]:
-    """Return the indexes of an article's sentences marked "Not a claim"."""
-    return set(
-        SentenceDismissal.objects.filter(sentence__article_id=article_id).values_list(
-            "sentence__index", flat=True
-        )
-    )
+def dismissed_indexes(article_id: int, *, user=None, independent: bool = False) -> set[int]:
+    """Return the indexes of an article's sentences marked "Not a claim": anyone's in a shared
+    project, `user`'s own with independent spans."""
+    dismissals = SentenceDismissal.objects.filter(sentence__article_id=article_id)
+    if independent:
+        dismissals = dismissals.filter(dismissed_by=user)
+    return set(dismissals.values_list("sentence__index", flat=True))
 
 
 def article_detail_data(*, article_id, user) -> dict:
@@ -381,7 +385,9 @@ def article_detail_data(*, article_id, user) -> dict:
             threshold=article["project__suggest_threshold"],
             model_id=article["model_id"],
             claim_spans=[(c["start"], c["end"]) for c in claims],
-            dismissed=dismissed_indexes(article["id"]),
+            dismissed=dismissed_indexes(
+                article["id"], user=user, independent=article["project__independent_spans"]
+            ),
         ),
         "claims": [
             {

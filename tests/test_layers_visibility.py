@@ -212,6 +212,8 @@ def _mark_as_a(layered, reviewer):
         claim_id=claim.pk, user=reviewer, url=A_SOURCE_URL, stance="supports"
     )
     assert source.pk == A_SOURCE_ID
+    # A's "Not a claim" on a sentence must not show through B's suggestions either.
+    services.dismiss_sentence(article_id=layered["article"].pk, index=0, user=reviewer)
     return claim
 
 
@@ -277,6 +279,50 @@ def test_b_is_still_suggested_a_sentence_only_a_marked(layered, reviewer, review
     _mark_as_a(layered, reviewer)
     assert suggested(reviewer)[2] is False  # A covered it
     assert suggested(reviewer2) == b_before  # B still gets it suggested
+
+
+def test_a_not_a_claim_is_each_reviewers_own(layered, reviewer, reviewer2, client):
+    """With independent spans A's "Not a claim" changes A's suggestions only, over the API and on
+    the annotation page; both may dismiss the same sentence; restoring takes back one's own."""
+    article = layered["article"]
+
+    def states(user) -> dict[int, tuple[bool, bool]]:
+        data = selectors.article_detail_data(article_id=article.pk, user=user)
+        return {s["index"]: (s["suggested"], s["dismissed"]) for s in data["sentences"]}
+
+    def suggestions_on_page(user) -> int:
+        client.force_login(user)
+        return client.get(f"/articles/{article.pk}/").content.decode().count("suggested")
+
+    b_before = states(reviewer2)
+    b_page = suggestions_on_page(reviewer2)
+    a_page = suggestions_on_page(reviewer)
+    assert b_before[2] == (True, False)
+    services.dismiss_sentence(article_id=article.pk, index=2, user=reviewer)
+    assert states(reviewer)[2] == (False, True)
+    assert suggestions_on_page(reviewer) < a_page
+    assert states(reviewer2) == b_before
+    assert suggestions_on_page(reviewer2) == b_page
+    services.dismiss_sentence(article_id=article.pk, index=2, user=reviewer2)  # no conflict
+    assert states(reviewer2)[2] == (False, True)
+    services.restore_sentence(article_id=article.pk, index=2, user=reviewer)
+    assert states(reviewer)[2] == (True, False)
+    assert states(reviewer2)[2] == (False, True)
+
+
+def test_in_a_shared_project_one_not_a_claim_is_everyones(project, reviewer, reviewer2, editor):
+    article = make_article(project=project, creator=editor, text=TEXT)
+    project.suggest_threshold = 0.0
+    project.save(update_fields=["suggest_threshold"])
+    selectors.clear_sentence_caches()
+    services.dismiss_sentence(article_id=article.pk, index=2, user=reviewer)
+    data = selectors.article_detail_data(article_id=article.pk, user=reviewer2)
+    assert {s["index"]: s["dismissed"] for s in data["sentences"]}[2] is True
+    again = services.dismiss_sentence(article_id=article.pk, index=2, user=reviewer2)
+    assert again.dismissed_by == reviewer  # the one shared mark
+    services.restore_sentence(article_id=article.pk, index=2, user=reviewer2)
+    data = selectors.article_detail_data(article_id=article.pk, user=reviewer)
+    assert {s["index"]: s["dismissed"] for s in data["sentences"]}[2] is False
 
 
 def test_researcher_sees_a_layer_only_once_a_finished(layered, reviewer, researcher):

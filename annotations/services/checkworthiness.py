@@ -37,9 +37,15 @@ def dismiss_sentence(*, article_id: int, index: int, user: User) -> SentenceDism
         raise NotPermitted("Researchers can read articles but not dismiss suggestions.")
     sentence = _sentence(article, index)
     with transaction.atomic():
-        dismissal, _ = SentenceDismissal.objects.get_or_create(
-            sentence=sentence, defaults={"dismissed_by": user}
-        )
+        # The article lock serialises two dismissals of one sentence (one row per sentence in
+        # a shared project; one per reviewer with independent spans).
+        Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
+        mine = SentenceDismissal.objects.filter(sentence=sentence)
+        if article.project.independent_spans:
+            mine = mine.filter(dismissed_by=user)
+        dismissal = mine.order_by("pk").first()
+        if dismissal is None:
+            dismissal = SentenceDismissal.objects.create(sentence=sentence, dismissed_by=user)
     return dismissal
 
 
@@ -50,7 +56,10 @@ def restore_sentence(*, article_id: int, index: int, user: User) -> None:
     )
     if not permissions.can_annotate(user, article.project):
         raise NotPermitted("Researchers can read articles but not restore suggestions.")
-    SentenceDismissal.objects.filter(sentence=_sentence(article, index)).delete()
+    dismissals = SentenceDismissal.objects.filter(sentence=_sentence(article, index))
+    if article.project.independent_spans:
+        dismissals = dismissals.filter(dismissed_by=user)
+    dismissals.delete()
 
 
 def _sentence(article: Article, index) -> Sentence:

@@ -334,7 +334,9 @@ def _render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int
         raise Http404("No such article in your projects.") from None
     article, project, claims = data["article"], data["project"], data["claims"]
     user = request.user
-    marked = selectors.mark_suggestions(article=article, sentences=data["sentences"], claims=claims)
+    marked = selectors.mark_suggestions(
+        article=article, sentences=data["sentences"], claims=claims, user=request.user
+    )
     suggested = [(s, article.text[s.start : s.end]) for s in marked]
     if claim_id is None:
         claim_id = id_or_none(request.GET.get("claim"))  # "²".isdigit() but int("²") fails
