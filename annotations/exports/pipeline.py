@@ -21,7 +21,14 @@ from ..models import Project
 from ..params import in_utc
 from . import claimreview, csv_export, fever, native, web_annotation
 from .common import ExportContext, Row, iso
-from .rows import DEFAULT_CHUNK, STATUSES, export_counts, export_rows, project_info
+from .rows import (
+    DEFAULT_CHUNK,
+    STATUSES,
+    export_article_count,
+    export_counts,
+    export_rows,
+    project_info,
+)
 
 Renderer = Callable[..., Iterator[bytes]]
 
@@ -67,6 +74,9 @@ class Export:
     context: ExportContext
     stream: Iterator[bytes]
     stats: dict[str, Any] = field(default_factory=dict)
+    # With run_export(tally=True): the counts of `export_counts`, taken from the rows as they
+    # stream (complete once the stream is consumed), instead of six queries up front.
+    tally: dict[str, int] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -133,12 +143,15 @@ def run_export(
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[list[Row]], None] | None = None,
     count: bool = True,
+    tally: bool = False,
 ) -> Export:
     """Prepare the export of `project`; nothing is read past the counts until it is iterated.
 
     `count=False` skips the six count queries where nothing needs them (a stream of a format
-    whose output does not state totals); `wadm` always counts (its collection states its
-    total). The caller checks permissions first (`permissions.can_export`).
+    whose output does not state totals); `wadm` and `fever` always count (their output states
+    totals). `tally=True` fills `Export.tally` with the same counts from the rows as they pass,
+    for a summary after the stream. The caller checks permissions first
+    (`permissions.can_export`).
     """
     counts = (
         export_counts(project=project, status=options.status, updated_since=options.updated_since)
@@ -154,6 +167,8 @@ def run_export(
         counts=counts,
     )
 
+    totals = dict.fromkeys(TALLIED, 0) if tally else {}
+
     def chunks() -> Iterable[list[Row]]:
         for rows in export_rows(
             project=project,
@@ -162,10 +177,40 @@ def run_export(
             identities=options.identities,
             chunk_size=chunk_size,
         ):
+            if tally:
+                _tally(rows, totals)
             if on_chunk is not None:
                 on_chunk(rows)
             yield rows
 
     stats: dict[str, Any] = {}
     stream = FORMATS[options.format].render(chunks(), context=context, stats=stats)
-    return Export(options=options, context=context, stream=stream, stats=stats)
+    return Export(options=options, context=context, stream=stream, stats=stats, tally=totals)
+
+
+TALLIED = (
+    "articles", "claims", "sources", "verdicts", "approved_verdicts",
+    "approved_without_fever_class",
+)  # fmt: skip
+
+
+def _tally(rows: list[Row], totals: dict[str, int]) -> None:
+    """Add a chunk to the counts `export_counts` would have given for the whole export."""
+    totals["articles"] += len(rows)
+    for article in rows:
+        claims = article["claims"]
+        totals["claims"] += len(claims)
+        for claim in claims:
+            totals["sources"] += len(claim["sources"])
+            verdicts = claim["verdicts"]
+            totals["verdicts"] += len(verdicts)
+            for verdict in verdicts:
+                if verdict["status"] == "approved":
+                    totals["approved_verdicts"] += 1
+                    if verdict["rating"]["fever"] is None:
+                        totals["approved_without_fever_class"] += 1
+
+
+def count_articles(*, project: Project, options: ExportOptions) -> int:
+    """Return how many articles the export will hold (one query): a progress bar's total."""
+    return export_article_count(project=project, updated_since=options.updated_since)
