@@ -243,12 +243,13 @@ def main() -> None:
         digest.update(data)
         size += len(data)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     counts = export(url, slug, base_url, sink)
     print(
         json.dumps(
             {
                 "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu,
                 "bytes": size,
                 "sha256": digest.hexdigest(),
                 **counts,
