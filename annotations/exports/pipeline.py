@@ -2,9 +2,11 @@
 
 `parse_options` validates the user's choices (format, status, updated_since, identities) into
 `ExportOptions` and raises `ValidationFailed` with a message that says what to fix;
-`run_export` counts, builds the `ExportContext`, and returns the stream of encoded chunks from
-`rows.export_rows` through the format's pure renderer. `stats` is filled in while the stream is
-consumed (e.g. how many FEVER claims were left out).
+`run_export` counts (only where asked or where the format states totals), builds the
+`ExportContext`, and returns the stream of encoded chunks from `rows.export_rows` through the
+format's pure renderer. `stats` is filled in while the stream is consumed (e.g. how many FEVER
+claims were left out), and so is `tally` (the counts, taken from the rows) when asked for: the
+command and export jobs report totals that way instead of six count queries up front.
 """
 
 from __future__ import annotations
