@@ -109,8 +109,8 @@ def _write_export(job: Job) -> dict:
     progress = {"articles": 0, "saved": time.monotonic()}
 
     def on_chunk(rows) -> None:
-        # A progress write at most twice a second: one per chunk was 1,000 commits at 100,000
-        # articles, each waiting for SQLite's lock against the desk's writes.
+        # A progress write at most twice a second: one per chunk was 1,000 write transactions
+        # at 100,000 articles, each competing with the desk's writes on SQLite.
         progress["articles"] += len(rows)
         if time.monotonic() - progress["saved"] >= 0.5:
             progress["saved"] = time.monotonic()
