@@ -56,7 +56,7 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
     (project,) = q(
         "SELECT p.id, p.slug, p.name, p.description, p.organisation_name, p.organisation_url, "
         "p.methodology_url, p.corrections_policy_url, p.required_verdicts, s.slug, s.version, "
-        "s.name, p.rating_scale_id FROM annotations_project p JOIN annotations_ratingscale s "
+        "s.name, p.rating_scale_id, p.independent_spans FROM annotations_project p JOIN annotations_ratingscale s "
         "ON s.id = p.rating_scale_id WHERE p.slug = ?",
         (slug,),
     )
@@ -67,7 +67,7 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                 "slug": project[1], "name": project[2], "description": project[3],
                 "organisation_name": project[4], "organisation_url": project[5],
                 "methodology_url": project[6], "corrections_policy_url": project[7],
-                "required_verdicts": project[8],
+                "required_verdicts": project[8], "independent_spans": bool(project[13]),
                 "rating_scale": {"slug": project[9], "version": project[10], "name": project[11]},
             },
             option=OPTS,
@@ -112,7 +112,8 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
             "SELECT id, title, url, publisher, author, language, text, text_sha256, "
             "created_by_id, CAST(published_at AS TEXT), CAST(created_at AS TEXT), "
             "CAST(updated_at AS TEXT), version, source_url, source_sha256, "
-            "CAST(fetched_at AS TEXT) FROM annotations_article WHERE project_id = ? AND id > ? "
+            "CAST(fetched_at AS TEXT), CAST(curation_started_at AS TEXT) "
+            "FROM annotations_article WHERE project_id = ? AND id > ? "
             "ORDER BY id LIMIT ?",
             (pid, last, CHUNK),
         )
@@ -124,7 +125,8 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
         claims = q(
             'SELECT id, article_id, start, "end", quote, prefix, suffix, statement, claimant, '
             "claim_date, created_by_id, CAST(created_at AS TEXT), CAST(updated_at AS TEXT), "
-            f"anchor, text_version FROM annotations_claim WHERE article_id IN ({marks}) "
+            "anchor, text_version, layer, curation, curated_claim_id FROM annotations_claim "
+            f"WHERE article_id IN ({marks}) "
             'ORDER BY article_id, start, "end", id',
             ids,
         )
@@ -202,10 +204,21 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                     "created_by": person(c[10]), "created_at": db_timestamp(c[11]),
                     "updated_at": db_timestamp(c[12]), "sources": sources.get(c[0], []),
                     "verdicts": verdicts.get(c[0], []), "anchor": c[13], "text_version": c[14],
-                    "matches": sorted(matches.get(c[0], [])),
+                    "matches": sorted(matches.get(c[0], [])), "layer": c[15],
+                    **({"annotator": person(c[10]), "curation": c[16], "curated_claim": c[17]}
+                       if c[15] == "reviewer" else {}),
                 }
             )  # fmt: skip
         claims_out += len(claims)
+        finished = defaultdict(list)
+        for article_id, user_id, at in q(
+            "SELECT article_id, user_id, CAST(finished_at AS TEXT) FROM "
+            f"annotations_layercompletion WHERE article_id IN ({marks})",
+            ids,
+        ):
+            finished[article_id].append(
+                {"annotator": person(user_id), "finished_at": db_timestamp(at)}
+            )
         lines = []
         for a in chunk:
             lines.append(
@@ -217,6 +230,9 @@ def export(url: str, slug: str, base_url: str, sink) -> dict:
                         "created_at": db_timestamp(a[10]), "updated_at": db_timestamp(a[11]),
                         "version": a[12], "source_url": a[13], "source_sha256": a[14],
                         "fetched_at": db_timestamp(a[15]),
+                        "curation_started_at": db_timestamp(a[16]),
+                        "finished_by": sorted(finished.get(a[0], []),
+                                              key=lambda f: (f["finished_at"], f["annotator"])),
                         "assignees": sorted(assignees.get(a[0], [])),
                         "claims": by_article.get(a[0], []), "project": project_json,
                     },
@@ -243,12 +259,13 @@ def main() -> None:
         digest.update(data)
         size += len(data)
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     counts = export(url, slug, base_url, sink)
     print(
         json.dumps(
             {
                 "seconds": time.perf_counter() - started,
+                "cpu_seconds": time.process_time() - cpu,
                 "bytes": size,
                 "sha256": digest.hexdigest(),
                 **counts,

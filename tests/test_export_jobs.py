@@ -16,6 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from annotations import tasks
+from annotations.exports.rows import export_counts
 from annotations.models import Job
 from tests.factories import make_claim, make_verdict
 from tests.servers import worker_env
@@ -72,6 +73,9 @@ def test_a_worker_writes_the_same_bytes_as_the_stream(corpus, project, researche
     job = client.get(reverse("api-job", args=[job_id])).json()
     assert job["state"] == "done", job
     assert job["counts"]["articles"] == 1 and job["counts"]["claims"] == 1
+    # Tallied from the rows as they streamed: what the six count queries would have said.
+    assert job["counts"] == export_counts(project=project)
+    assert job["done"] == job["total"] == 1
     download = client.get(job["download"])
     assert download.status_code == 200
     packed = b"".join(download.streaming_content)

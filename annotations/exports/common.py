@@ -85,6 +85,13 @@ def db_timestamp(value: str | None) -> str | None:
     # SQLite: Django's isoformat. PostgreSQL's "…:SS.fff+00" is 26 characters long as well.
     if (length == 26 or length == 19) and value[10] == " " and value[-3] != "+":
         return f"{value[:10]}T{value[11:]}Z"
+    # PostgreSQL: microseconds (29 characters), none (22), or a shorter fraction to pad.
+    if length >= 22 and value[10] == " " and value[-3:] == "+00" and value[19] in ".+":
+        if length == 29:
+            return f"{value[:10]}T{value[11:26]}Z"
+        if length == 22:
+            return f"{value[:10]}T{value[11:19]}Z"
+        return f"{value[:10]}T{value[11:-3].ljust(15, '0')}Z"
     value = value.replace(" ", "T", 1)
     if value.endswith("+00"):
         value = value[:-3]

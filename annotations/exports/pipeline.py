@@ -2,9 +2,11 @@
 
 `parse_options` validates the user's choices (format, status, updated_since, identities) into
 `ExportOptions` and raises `ValidationFailed` with a message that says what to fix;
-`run_export` counts, builds the `ExportContext`, and returns the stream of encoded chunks from
-`rows.export_rows` through the format's pure renderer. `stats` is filled in while the stream is
-consumed (e.g. how many FEVER claims were left out).
+`run_export` counts (only where asked or where the format states totals), builds the
+`ExportContext`, and returns the stream of encoded chunks from `rows.export_rows` through the
+format's pure renderer. `stats` is filled in while the stream is consumed (e.g. how many FEVER
+claims were left out), and so is `tally` (the counts, taken from the rows) when asked for: the
+command and export jobs report totals that way instead of six count queries up front.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from ..models import Project
 from ..params import in_utc
 from . import claimreview, csv_export, fever, native, web_annotation
 from .common import ExportContext, Row, iso
-from .rows import DEFAULT_CHUNK, STATUSES, export_counts, export_rows, project_info
+from .rows import (
+    DEFAULT_CHUNK,
+    STATUSES,
+    export_article_count,
+    export_counts,
+    export_rows,
+    project_info,
+)
 
 Renderer = Callable[..., Iterator[bytes]]
 
@@ -67,6 +76,9 @@ class Export:
     context: ExportContext
     stream: Iterator[bytes]
     stats: dict[str, Any] = field(default_factory=dict)
+    # With run_export(tally=True): the counts of `export_counts`, taken from the rows as they
+    # stream (complete once the stream is consumed), instead of six queries up front.
+    tally: dict[str, int] = field(default_factory=dict)
 
     @property
     def filename(self) -> str:
@@ -134,14 +146,16 @@ def run_export(
     on_chunk: Callable[[list[Row]], None] | None = None,
     count: bool = True,
     reviewer_layers: str = "finished",
+    tally: bool = False,
 ) -> Export:
     """Prepare the export of `project`; nothing is read past the counts until it is iterated.
 
     `count=False` skips the six count queries where nothing needs them (a stream of a format
-    whose output does not state totals); `wadm` always counts (its collection states its
-    total). The caller checks permissions first (`permissions.can_export`) and says which
-    reviewer layers the exporting user may see (`rows.reviewer_layers_for`; "all" for the
-    command line).
+    whose output does not state totals); `wadm` and `fever` always count (their output states
+    totals). `tally=True` fills `Export.tally` with the same counts from the rows as they pass,
+    for a summary after the stream. The caller checks permissions first
+    (`permissions.can_export`) and says which reviewer layers the exporting user may see
+    (`rows.reviewer_layers_for`; "all" for the command line).
     """
     counts = (
         export_counts(
@@ -162,6 +176,8 @@ def run_export(
         counts=counts,
     )
 
+    totals = dict.fromkeys(TALLIED, 0) if tally else {}
+
     def chunks() -> Iterable[list[Row]]:
         for rows in export_rows(
             project=project,
@@ -171,10 +187,40 @@ def run_export(
             chunk_size=chunk_size,
             reviewer_layers=reviewer_layers,
         ):
+            if tally:
+                _tally(rows, totals)
             if on_chunk is not None:
                 on_chunk(rows)
             yield rows
 
     stats: dict[str, Any] = {}
     stream = FORMATS[options.format].render(chunks(), context=context, stats=stats)
-    return Export(options=options, context=context, stream=stream, stats=stats)
+    return Export(options=options, context=context, stream=stream, stats=stats, tally=totals)
+
+
+TALLIED = (
+    "articles", "claims", "sources", "verdicts", "approved_verdicts",
+    "approved_without_fever_class",
+)  # fmt: skip
+
+
+def _tally(rows: list[Row], totals: dict[str, int]) -> None:
+    """Add a chunk to the counts `export_counts` would have given for the whole export."""
+    totals["articles"] += len(rows)
+    for article in rows:
+        claims = article["claims"]
+        totals["claims"] += len(claims)
+        for claim in claims:
+            totals["sources"] += len(claim["sources"])
+            verdicts = claim["verdicts"]
+            totals["verdicts"] += len(verdicts)
+            for verdict in verdicts:
+                if verdict["status"] == "approved":
+                    totals["approved_verdicts"] += 1
+                    if verdict["rating"]["fever"] is None:
+                        totals["approved_without_fever_class"] += 1
+
+
+def count_articles(*, project: Project, options: ExportOptions) -> int:
+    """Return how many articles the export will hold (one query): a progress bar's total."""
+    return export_article_count(project=project, updated_since=options.updated_since)

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from annotations.exceptions import ValidationFailed
-from annotations.exports.pipeline import FORMATS, parse_options, run_export
+from annotations.exports.pipeline import FORMATS, count_articles, parse_options, run_export
 from annotations.models import Project
 from annotations.progress import Progress
 
@@ -55,21 +55,22 @@ class Command(BaseCommand):
             )
         except ValidationFailed as exc:
             raise CommandError(exc.message) from None
-        progress: Progress | None = None
-
-        def advance(rows):
-            progress.advance(sum(len(article["claims"]) for article in rows))
-
+        # Progress per article against one count query; the summary's totals are tallied from
+        # the rows as they stream (the six count queries were 6% of issue 17's export profile).
+        progress = Progress(
+            count_articles(project=project, options=options),
+            label=f"export {options.format}",
+            stream=self.stderr,
+        )
         export = run_export(
             project=project,
             options=options,
             base_url=opts["base_url"],
             chunk_size=opts["chunk_size"],
-            on_chunk=advance,
+            on_chunk=lambda rows: progress.advance(len(rows)),
+            count=False,
+            tally=True,
             reviewer_layers="all",  # the operator of the database sees every layer
-        )
-        progress = Progress(
-            export.context.counts["claims"], label=f"export {options.format}", stream=self.stderr
         )
         written = 0
         out = open(opts["output"], "wb") if opts["output"] else sys.stdout.buffer  # noqa: SIM115
@@ -83,7 +84,7 @@ class Command(BaseCommand):
             else:
                 out.flush()
         progress.finish()
-        counts = export.context.counts
+        counts = export.tally
         summary = (
             f"Exported {counts['articles']} articles, {counts['claims']} claims "
             f"({written} bytes) as {options.format}"
