@@ -630,3 +630,23 @@ def test_page_escapes_markup_in_the_article_text(project, client, reviewer, edit
     html = client.get(page_url(article)).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_an_orphaned_span_is_rejected_not_accepted_and_then_the_project_can_share(
+    project, layers, editor
+):
+    """A reviewer span that lost its place after a text change cannot become a curated claim,
+    but it can be rejected, so it never blocks turning independent spans off."""
+    for name in ("a_same", "b_same", "a_short", "b_long"):
+        services.reject_span(claim_id=layers[name].pk, user=editor)
+    orphan = layers["a_alone"]
+    Claim.objects.filter(pk=orphan.pk).update(anchor="orphaned")
+    with pytest.raises(ValidationFailed, match="1 reviewer-layer claim waits for curation"):
+        services.update_project(project=project, actor=editor, independent_spans=False)
+    with pytest.raises(InvalidTransition, match="lost its place"):
+        services.accept_span(claim_id=orphan.pk, user=editor)
+    services.reject_span(claim_id=orphan.pk, user=editor)
+    assert Claim.objects.get(pk=orphan.pk).curation == "rejected"
+    services.update_project(project=project, actor=editor, independent_spans=False)
+    project.refresh_from_db()
+    assert project.independent_spans is False

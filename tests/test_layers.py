@@ -314,7 +314,7 @@ def test_settings_page_refuses_to_share_while_layers_wait_with_count_and_article
     assert response.status_code == 400
     errors = response.context["form"].errors.get("independent_spans")
     assert errors, response.context["form"].errors
-    assert "2 reviewer-layer claims still wait for curation" in errors[0]
+    assert "2 reviewer-layer claims wait for curation" in errors[0]
     assert f"#{article.pk} Tram plans" in errors[0]
     independent.refresh_from_db()
     assert independent.independent_spans is True
@@ -333,7 +333,7 @@ def test_project_api_patch_switches_and_refuses_with_count_and_articles(
     off = api(project_admin).patch(url, {"independent_spans": False}, format="json")
     assert off.status_code == 400
     assert off.json()["field"] == "independent_spans"
-    assert "1 reviewer-layer claim still wait" in off.json()["detail"]
+    assert "1 reviewer-layer claim waits for curation" in off.json()["detail"]
     assert f"#{article.pk}" in off.json()["detail"]
     assert api(reviewer).get(url).json()["independent_spans"] is True
 

@@ -96,9 +96,11 @@ def _span_of(claim: Claim) -> Span:
     return Span(claim.start, claim.end, claim.quote, claim.prefix, claim.suffix)
 
 
-def _lock(article: Article, claim_ids: Sequence[int], *, pending: bool = True) -> list[Claim]:
+def _lock(
+    article: Article, claim_ids: Sequence[int], *, pending: bool = True, orphans: bool = False
+) -> list[Claim]:
     """Lock the article, then the claims by id; check they are reviewer claims of the article
-    still waiting for curation (`pending`)."""
+    still waiting for curation (`pending`), placed in its current text unless `orphans`."""
     Article.objects.select_for_update(of=("self",)).filter(pk=article.pk).first()
     claims = list(
         Claim.objects.select_for_update(of=("self",))
@@ -116,7 +118,7 @@ def _lock(article: Article, claim_ids: Sequence[int], *, pending: bool = True) -
                 "reviewers' claims are curated.",
                 field="claims",
             )
-        if claim.anchor == "orphaned":
+        if claim.anchor == "orphaned" and not orphans:
             raise InvalidTransition(
                 f"Claim #{claim.pk} lost its place in the article's current text; re-attach it "
                 "first."
@@ -335,7 +337,9 @@ def reject_span(
     article = _article_of([claim_id], user, article_id)
     note = model_plain(Event, "note", note) if note else ""
     with transaction.atomic():
-        (claim,) = _lock(article, [claim_id])
+        # An orphaned span can be rejected (it cannot be accepted): otherwise it would wait
+        # for curation for ever and the project could never share its claims again.
+        (claim,) = _lock(article, [claim_id], orphans=True)
         claim.curation = Curation.REJECTED
         claim.save(update_fields=["curation", "updated_at"])
         record_event(

@@ -153,7 +153,7 @@ def check_can_share(project: Project) -> None:
         where = "; ".join(f"#{pk} {title[:60]}" for pk, title in articles)
         more = " and others" if len(articles) == 10 else ""
         raise ValidationFailed(
-            f"{count} reviewer-layer claim{'s' if count != 1 else ''} still wait for curation "
+            f"{count} reviewer-layer {'claim waits' if count == 1 else 'claims wait'} for curation "
             f"(articles {where}{more}). Curate or reject them on each article's curation page "
             "before the project shares its claims again.",
             field="independent_spans",
