@@ -12,8 +12,20 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models import (
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    StringAgg,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Length, Substr
 
 from . import checkworthiness, permissions
 from .exceptions import NotVisible
@@ -235,9 +247,14 @@ def mark_suggestions(
         text=article.text,
         text_sha256=article.text_sha256,
         threshold=article.project.suggest_threshold,
-        model_id=latest_model_id(article.project_id),
+        # annotation_page_data's article carries both (no query); another caller's may not.
+        model_id=article.model_id
+        if hasattr(article, "model_id")
+        else latest_model_id(article.project_id),
         claim_spans=[(claim.start, claim.end) for claim in claims],
-        dismissed=dismissed_indexes(
+        dismissed=_indexes(article.dismissed_ix)
+        if hasattr(article, "dismissed_ix")
+        else dismissed_indexes(
             article.pk, user=user, independent=article.project.independent_spans
         ),
     )
@@ -286,6 +303,25 @@ def checkworthiness_labels(*, project: Project) -> tuple[int, int]:
     return labels, positives
 
 
+def _dismissed_subquery(user) -> Subquery:
+    """Return, for an Article queryset, the indexes of its sentences marked "Not a claim" that
+    `user`'s suggestions leave out (anyone's in a shared project, their own with independent
+    spans) as one comma-separated text column: the article's query carries them."""
+    marks = (
+        SentenceDismissal.objects.filter(sentence__article_id=OuterRef("pk"))
+        .filter(Q(sentence__article__project__independent_spans=False) | Q(dismissed_by=user.pk))
+        .order_by()
+        .values("sentence__article_id")
+        .annotate(ix=StringAgg(Cast("sentence__index", TextField()), delimiter=Value(",")))
+        .values("ix")
+    )
+    return Subquery(marks, output_field=TextField())
+
+
+def _indexes(joined: str | None) -> set[int]:
+    return {int(i) for i in joined.split(",")} if joined else set()
+
+
 def dismissed_indexes(article_id: int, *, user=None, independent: bool = False) -> set[int]:
     """Return the indexes of an article's sentences marked "Not a claim": anyone's in a shared
     project, `user`'s own with independent spans."""
@@ -316,12 +352,14 @@ def article_detail_data(*, article_id, user) -> dict:
             .annotate(
                 my_role=Subquery(role.values("role")[:1]),
                 model_id=Subquery(newest_model.values("pk")[:1]),
+                dismissed_ix=_dismissed_subquery(user),
             )
             .values(
                 "id", "project__slug", "project_id", "project__required_verdicts", "title",
                 "url", "publisher", "author", "published_at", "language", "text_sha256",
                 "created_at", "updated_at", "text", "my_role", "version", "source_url",
                 "source_sha256", "fetched_at", "model_id", "project__suggest_threshold",
+                "dismissed_ix",
                 "project__independent_spans",
             )
             .get(pk=article_id)
@@ -385,9 +423,7 @@ def article_detail_data(*, article_id, user) -> dict:
             threshold=article["project__suggest_threshold"],
             model_id=article["model_id"],
             claim_spans=[(c["start"], c["end"]) for c in claims],
-            dismissed=dismissed_indexes(
-                article["id"], user=user, independent=article["project__independent_spans"]
-            ),
+            dismissed=_indexes(article["dismissed_ix"]),
         ),
         "claims": [
             {
@@ -477,11 +513,18 @@ def annotation_page_data(*, article_id, user) -> dict:
     for articles outside the caller's projects.
     """
     role = Membership.objects.filter(project=OuterRef("project"), user=user.pk)
+    newest_model = CheckworthinessModel.objects.filter(project=OuterRef("project")).order_by(
+        "-created_at", "-pk"
+    )
     try:
         article = (
             Article.objects.visible_to(user)
             .select_related("project")
-            .annotate(my_role=Subquery(role.values("role")[:1]))
+            .annotate(
+                my_role=Subquery(role.values("role")[:1]),
+                model_id=Subquery(newest_model.values("pk")[:1]),
+                dismissed_ix=_dismissed_subquery(user),
+            )
             .get(pk=article_id)
         )
     except (Article.DoesNotExist, ValueError, TypeError, OverflowError):

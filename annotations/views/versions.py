@@ -25,7 +25,12 @@ def living_context(article: Article, claims) -> dict:
     whole = list(Claim.objects.filter(pk__in=loose).order_by("start", "pk")) if loose else []
     orphans = [c for c in whole if c.anchor == Anchor.ORPHANED]
     fuzzy = [c for c in whole if c.anchor == Anchor.FUZZY]
-    versions = list(article.versions.values("number", "replaced_at", "text_sha256", "source_url"))
+    # Version 1 has no earlier versions: no query (the page of most articles).
+    versions = (
+        list(article.versions.values("number", "replaced_at", "text_sha256", "source_url"))
+        if article.version > 1
+        else []
+    )
     return {
         "orphans": orphans,
         "fuzzy": fuzzy,
