@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from . import agreement
 from .exceptions import ValidationFailed
+from .exports.rows import layer_filter
 from .models import (
     Article,
     Claim,
@@ -589,7 +590,11 @@ def _median_hours(seconds: list[float]) -> float | None:
 
 def _compute_stats(project: Project, identities: bool) -> dict[str, Any]:
     people = _people(project, identities)
-    claims = Claim.objects.filter(article__project=project)
+    # With independent spans, an unfinished reviewer layer counts nowhere yet: the statistics
+    # are shared by the project's researchers, who see a layer once its owner finished it.
+    claims = Claim.objects.filter(article__project=project).filter(
+        layer_filter(project, "finished")
+    )
     verdicts = Verdict.objects.filter(claim__article__project=project)
     events = Event.objects.filter(project=project)
 

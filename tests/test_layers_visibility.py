@@ -349,6 +349,18 @@ def test_researcher_sees_a_layer_only_once_a_finished(layered, reviewer, researc
     assert A_SOURCE_ID in {s["id"] for s in listed["results"]}
 
 
+def test_the_statistics_count_a_layer_once_its_owner_finished(layered, reviewer, researcher):
+    """The project statistics (researchers, editors) count no unfinished reviewer layer."""
+    client = Client()
+    client.force_login(researcher)
+    url = f"/api/v1/projects/{layered['project'].slug}/stats/"
+    before = client.get(url).json()["claims"]
+    _mark_as_a(layered, reviewer)
+    assert client.get(url).json()["claims"] == before
+    services.finish_article(article_id=layered["article"].pk, user=reviewer)
+    assert client.get(url).json()["claims"] == before + 1
+
+
 def test_editor_sees_every_layer_at_once(layered, reviewer, editor):
     _mark_as_a(layered, reviewer)
     client = Client()

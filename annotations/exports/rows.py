@@ -136,7 +136,7 @@ def reviewer_layers_for(user, project: Project) -> str:
     return "all" if roles_in(user, project) & EDITORS else "finished"
 
 
-def _layer_filter(project: Project, reviewer_layers: str) -> Q:
+def layer_filter(project: Project, reviewer_layers: str) -> Q:
     """Return a Q over Claim keeping the reviewer layers the export may hold.
 
     "finished" keeps a reviewer-layer claim once its owner finished the article
@@ -186,7 +186,7 @@ def export_counts(
     """Return how many articles, claims, sources and verdicts an export will hold (6 queries)."""
     articles = Article.objects.filter(_article_filter(project, updated_since))
     claims = Claim.objects.filter(article__in=articles.values("pk")).filter(
-        _layer_filter(project, reviewer_layers)
+        layer_filter(project, reviewer_layers)
     )
     return {
         "articles": articles.count(),
@@ -470,7 +470,7 @@ def export_rows(
     people.update((user_id, name) for user_id, name in _people(project, identities).items() if name)
     ratings = _ratings(project)
     statements = _statements(
-        project, status, updated_since, chunk_size, _layer_filter(project, reviewer_layers)
+        project, status, updated_since, chunk_size, layer_filter(project, reviewer_layers)
     )
     timestamp = db_timestamp
     last_pk = 0
