@@ -337,9 +337,9 @@ def article_detail_data(*, article_id, user) -> dict:
     With independent spans, the claims are those `user` may see (`layers_visible`), each with
     its `layer`, `curation`, `curated_claim` and, on a reviewer layer, its `annotator`.
 
-    Rows, not model instances: at most six queries (article with the caller's role and its
-    project's newest model, sentences once per process, the stored model once per process,
-    dismissals, claims, verdicts) whatever the article holds. Raises
+    Rows, not model instances: three queries (the article with the caller's role, its
+    project's newest model and the sentences the caller dismissed; claims; verdicts) whatever
+    the article holds, plus the sentences and the stored model once per process. Raises
     NotVisible (404) for articles outside the caller's projects.
     """
     role = Membership.objects.filter(project=OuterRef("project"), user=user.pk)
@@ -507,9 +507,10 @@ def annotation_page_data(*, article_id, user) -> dict:
 
     With independent spans, the claims are those `user` may see (`layers_visible`).
 
-    Rows, not model instances, for the sentences and claims: at most four queries (article with
-    project and the caller's role, sentences once per process, claims with a short quote
-    head, the readable verdicts' statuses) whatever the article holds. Raises NotVisible (404)
+    Rows, not model instances, for the sentences and claims: three queries (the article with
+    its project, the caller's role, the newest model and the sentences the caller dismissed;
+    claims with a short quote head; the readable verdicts' statuses) whatever the article holds,
+    plus the sentences once per process. Raises NotVisible (404)
     for articles outside the caller's projects.
     """
     role = Membership.objects.filter(project=OuterRef("project"), user=user.pk)
