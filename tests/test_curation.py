@@ -8,10 +8,8 @@ spans (a disagreement) and a span only one of them marked; an editor curates.
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from annotations import curation, services
@@ -24,6 +22,7 @@ from annotations.exceptions import (
     ValidationFailed,
 )
 from annotations.models import Article, Claim, Event, Project
+from tests.concurrency import race
 from tests.factories import (
     ProjectFactory,
     UserFactory,
@@ -348,29 +347,6 @@ def test_verdicts_go_on_curated_claims_only(layers, editor, reviewer):
 
 
 # --- Concurrency ---------------------------------------------------------------------------
-
-
-def race(*calls):
-    """Run `calls` at once (released by a barrier); return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome under test
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racing thread hung"
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,42 +8,17 @@ transactions with a busy timeout on SQLite.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connections
 
 from annotations import services
 from annotations.exceptions import Conflict, InvalidTransition
 from annotations.models import Event, Verdict
+from tests.concurrency import race
 from tests.factories import make_claim, make_verdict
 
 # Transactional: each thread needs its own committed view of the rows. The flush afterwards
 # removes the default rating scale too; the project factory recreates it on demand.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def race(*calls):
-    """Run `calls` at once (released by a barrier); return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = call()
-        except Exception as exc:  # the outcome under test
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racing thread hung"
-    return outcomes
 
 
 @pytest.fixture

@@ -32,11 +32,12 @@ def sign_in(page, live_server, username="rev"):
     page.wait_for_url(f"{live_server.url}/")
 
 
-def text_rects(page, needle: str) -> dict:
-    """Return the client rects of the first occurrence of `needle` in the article's text."""
+def text_rects(page, needle: str, root_id: str = "article-text") -> dict:
+    """Return the client rects of the first occurrence of `needle` in element `root_id`'s text
+    (the annotation page's article by default)."""
     return page.evaluate(
-        """(needle) => {
-          const root = document.getElementById("article-text");
+        """([needle, rootId]) => {
+          const root = document.getElementById(rootId);
           const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
           for (let node = walker.nextNode(); node; node = walker.nextNode()) {
             const at = node.data.indexOf(needle);
@@ -51,14 +52,14 @@ def text_rects(page, needle: str) -> dict:
           }
           return null;
         }""",
-        needle,
+        [needle, root_id],
     )
 
 
-def drag_select(page, needle: str) -> None:
+def drag_select(page, needle: str, root_id: str = "article-text") -> None:
     """Select `needle` with a real mouse drag from its first to its last character."""
-    box = text_rects(page, needle)
-    assert box is not None, f"{needle!r} is not in one text node of the article"
+    box = text_rects(page, needle, root_id)
+    assert box is not None, f"{needle!r} is not in one text node of #{root_id}"
     page.mouse.move(box["x1"] + 1, box["y1"])
     page.mouse.down()
     page.mouse.move((box["x1"] + box["x2"]) / 2, box["y2"], steps=5)

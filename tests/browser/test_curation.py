@@ -34,34 +34,6 @@ def mark(page, live_server, article, needle: str) -> Claim:
     return Claim.objects.filter(article=article, quote=needle).order_by("-pk").first()
 
 
-def drag_select_in(page, root_id: str, needle: str) -> None:
-    """Select `needle` inside element `root_id` with a real mouse drag."""
-    box = page.evaluate(
-        """([rootId, needle]) => {
-          const root = document.getElementById(rootId);
-          const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-            const at = node.data.indexOf(needle);
-            if (at < 0) continue;
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + needle.length);
-            const rects = Array.from(range.getClientRects());
-            const first = rects[0], last = rects[rects.length - 1];
-            return {x1: first.left, y: first.top + first.height / 2, x2: last.right};
-          }
-          return null;
-        }""",
-        [root_id, needle],
-    )
-    assert box is not None, f"{needle!r} is not in one text node of #{root_id}"
-    page.mouse.move(box["x1"] + 1, box["y"])
-    page.mouse.down()
-    page.mouse.move(box["x2"] - 1, box["y"], steps=8)
-    page.mouse.up()
-    assert page.evaluate("window.getSelection().toString()") == needle
-
-
 def tab_to(page, label_start: str, limit: int = 200) -> None:
     """Press Tab until the focused element's accessible label starts with `label_start`."""
     for _ in range(limit):
@@ -197,7 +169,7 @@ def test_adjusting_a_span_by_selecting_text_counts_code_points(
     sign_in(page, live_server, "ed")
     page.goto(f"{live_server.url}/projects/{project.slug}/articles/{article.pk}/curate/")
     page.get_by_text(f"Adjust span of #{claim.pk}").click()
-    drag_select_in(page, "curate-text", "Café owners")
+    drag_select(page, "Café owners", "curate-text")
     form = page.locator(f"#span-{claim.pk} .adjust-form")
     form.get_by_role("button", name="Use selected text").click()
     start = article.text.index("Café owners")
