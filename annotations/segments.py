@@ -3,7 +3,7 @@ boundary, each run saying which sentence and claims cover it, and its HTML; and 
 long, repetitive parts of the page (the sidebar's claim list and suggested sentences), built as
 strings here because a template loop over hundreds of rows cost most of the page's time.
 
-Only the page's markup lives here; the view (`views/reviewer.py`) loads the rows and the
+Only the page's markup lives here; the view (`views/annotate.py`) loads the rows and the
 browser script (`static/js/annotate.js`) reads the markup. The work is bounded by the number of
 boundaries, not by how much the claims overlap: a sweep opens and closes claims at their
 boundaries, and a segment lists at most `MAX_LISTED_CLAIMS` claim ids (the innermost ones,

@@ -8,7 +8,6 @@ from .views import checkworthiness as checkworthiness_views
 from .views import curation as curation_views
 from .views import stats as stats_views
 from .views import team as team_views
-from .views.reviewer import article_finish
 
 urlpatterns = [
     path("login/", auth.ThrottledLoginView.as_view(), name="login"),
@@ -48,7 +47,7 @@ urlpatterns = [
         name="checkworthiness_train",
     ),
     path("articles/<id:pk>/undo/", views.claim_undo, name="claim_undo"),
-    path("articles/<id:pk>/finish/", article_finish, name="article_finish"),
+    path("articles/<id:pk>/finish/", views.article_finish, name="article_finish"),
     path("claims/<id:pk>/edit/", views.claim_update, name="claim_update"),
     path("claims/<id:pk>/delete/", views.claim_delete, name="claim_delete"),
     path("claims/<id:pk>/span/", views.claim_span, name="claim_span"),

@@ -14,7 +14,7 @@ from annotations.models import Article, Claim, Event, Source
 from annotations.segments import build_segments, render_segments
 from annotations.selectors import SentenceRow
 from annotations.services import claims as claims_service
-from annotations.views.reviewer import contrast
+from annotations.views.annotate import contrast
 from tests.factories import make_source, make_verdict
 
 pytestmark = pytest.mark.django_db
@@ -269,7 +269,7 @@ def test_rating_badges_reach_4_5_to_1_for_every_label_and_any_colour(client, pro
     for background, foreground in rules:
         assert contrast(background, foreground) >= 4.5, background
     # Black or white always reaches 4.5:1 somewhere: check a sweep of hues and greys.
-    from annotations.views.reviewer import _text_colour
+    from annotations.views.annotate import _text_colour
 
     for value in range(0, 256, 15):
         for colour in (f"#{value:02x}{value:02x}{value:02x}", f"#{value:02x}80{255 - value:02x}"):

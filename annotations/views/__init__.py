@@ -1,8 +1,11 @@
-"""HTML views, one module per area: `reviewer` (dashboard, projects, the annotation workspace),
-`editorial` (queue, history, corrections), `account` (tokens, password), `curation` (editors curate reviewers' layers). Function-based views
-that parse the request, call one service or selector and render."""
+"""HTML views, one module per area: `reviewer` (dashboard, a project's articles, adding one),
+`annotate` (the annotation page) and `panel` (its claim panel's writes), `editorial` (queue,
+history, corrections), `curation` (editors curate reviewers' layers), `account` (tokens,
+password), `team`, `stats`, `imports`, `versions`, `matching`, `checkworthiness`.
+Function-based views that parse the request, call one service or selector and render."""
 
 from .account import account, token_create, token_created, token_revoke
+from .annotate import article_annotate, rating_styles
 from .curation import article_curate
 from .editorial import (
     claim_history,
@@ -16,22 +19,19 @@ from .editorial import (
 )
 from .imports import import_new, job_detail
 from .matching import claim_match_decide
-from .reviewer import (
-    article_add,
-    article_annotate,
+from .panel import (
+    article_finish,
     claim_delete,
     claim_span,
     claim_undo,
     claim_update,
-    dashboard,
-    project_detail,
-    rating_styles,
     sentence_claim,
     source_add,
     source_remove,
     source_update,
     verdict_save,
 )
+from .reviewer import article_add, dashboard, project_detail
 from .versions import article_version_new, claim_reattach, verdict_article_checked
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "article_add",
     "article_annotate",
     "article_curate",
+    "article_finish",
     "article_version_new",
     "claim_delete",
     "claim_history",

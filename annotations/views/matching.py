@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from .. import selectors, services
 from ..exceptions import DomainError
 from ..models import Claim, ClaimMatch
-from .reviewer import _panel_url, _status_of
+from .panel import panel_url, status_of
 
 
 @login_required
@@ -28,14 +28,14 @@ def claim_match_decide(request, pk):
     decision = request.POST.get("decision", "")
     if not re.fullmatch(r"[0-9]{1,18}", matched) or decision not in ClaimMatch.Decision.values:
         messages.error(request, "Choose a suggestion and whether it is the same claim.")
-        return redirect(_panel_url(claim, "checked-before"))
+        return redirect(panel_url(claim, "checked-before"))
     decide = (
         services.confirm_match if decision == ClaimMatch.Decision.SAME else services.dismiss_match
     )
     try:
         decide(claim_id=claim.pk, matched_id=int(matched), user=request.user)
     except DomainError as exc:
-        _status_of(exc)
+        status_of(exc)
         messages.error(request, exc.message)
     else:
         messages.success(
@@ -44,4 +44,4 @@ def claim_match_decide(request, pk):
             if decision == ClaimMatch.Decision.SAME
             else f"Dismissed claim #{matched}; it will not be suggested again.",
         )
-    return redirect(_panel_url(claim, "checked-before"))
+    return redirect(panel_url(claim, "checked-before"))
