@@ -101,18 +101,15 @@ def draft_verdict(
                 "This claim already has an approved verdict; propose a correction to it instead.",
                 field="rating",
             )
-        label = _rating(project, rating)
-        cited = _cited(claim, sources)
-        verdict = Verdict.objects.create(
+        verdict, label, cited = _create_verdict(
+            project=project,
             claim=claim,
-            reviewer=reviewer,
-            rating=label,
-            explanation=source_text,
-            explanation_html=html,
-            explanation_text=plain_text,
+            user=reviewer,
+            rating=rating,
+            explanation=(source_text, html, plain_text),
             no_source_reason=reason,
+            sources=sources,
         )
-        verdict.sources.set(cited)
         record_event(
             project_id=project.pk,
             actor=reviewer,
@@ -124,6 +121,37 @@ def draft_verdict(
             changes={"rating": label.slug, "sources": [s.pk for s in cited]},
         )
     return verdict
+
+
+def _create_verdict(
+    *,
+    project: Project,
+    claim: Claim,
+    user: User,
+    rating: str,
+    explanation: tuple[str, str, str],
+    no_source_reason: str,
+    sources: Iterable[int] | None,
+    **correction: Any,
+) -> tuple[Verdict, RatingLabel, list[Source]]:
+    """Create a draft (or, with `supersedes` etc. in `correction`, a correction draft) on a
+    locked claim with the project's rating and the claim's cited sources; the caller records
+    the event."""
+    label = _rating(project, rating)
+    cited = _cited(claim, sources)
+    source_text, html, plain_text = explanation
+    verdict = Verdict.objects.create(
+        claim=claim,
+        reviewer=user,
+        rating=label,
+        explanation=source_text,
+        explanation_html=html,
+        explanation_text=plain_text,
+        no_source_reason=no_source_reason,
+        **correction,
+    )
+    verdict.sources.set(cited)
+    return verdict, label, cited
 
 
 def update_verdict(
@@ -279,21 +307,18 @@ def correct_verdict(
             raise Conflict(
                 f"A correction of this verdict is already in progress (#{pending[0].pk})."
             )
-        label = _rating(project, rating)
-        cited = _cited(locked.claim, sources)
-        verdict = Verdict.objects.create(
+        verdict, label, _ = _create_verdict(
+            project=project,
             claim=locked.claim,
-            reviewer=user,
-            rating=label,
-            explanation=source_text,
-            explanation_html=html,
-            explanation_text=plain_text,
+            user=user,
+            rating=rating,
+            explanation=(source_text, html, plain_text),
             no_source_reason=reason,
+            sources=sources,
             supersedes=original,
             correction_note=note,
             claim_changes=proposed,
         )
-        verdict.sources.set(cited)
         record_event(
             project_id=project.pk,
             actor=user,
