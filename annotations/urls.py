@@ -4,8 +4,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import auth, views
+from .views import assignments as assignment_views
 from .views import checkworthiness as checkworthiness_views
+from .views import claim_browser as claim_browser_views
 from .views import curation as curation_views
+from .views import exports_page as exports_page_views
+from .views import invitations as invitation_views
 from .views import stats as stats_views
 from .views import team as team_views
 
@@ -74,10 +78,10 @@ urlpatterns = [
     ),
     path("projects/<slug:slug>/stats/", stats_views.project_statistics, name="project_statistics"),
     # Team pages (views/team.py).
-    path("projects/<slug:slug>/export/", team_views.project_export, name="project_export"),
+    path("projects/<slug:slug>/export/", exports_page_views.project_export, name="project_export"),
     path(
         "projects/<slug:slug>/export/jobs/",
-        team_views.project_export_job,
+        exports_page_views.project_export_job,
         name="project_export_job",
     ),
     path("projects/<slug:slug>/settings/", team_views.project_settings, name="project_settings"),
@@ -86,21 +90,23 @@ urlpatterns = [
         team_views.scale_version,
         name="project_scale_version",
     ),
-    path("projects/<slug:slug>/queue/bulk/", team_views.queue_bulk, name="review_queue_bulk"),
-    path("projects/<slug:slug>/assign/", team_views.project_assign, name="project_assign"),
-    path("assignments/next/", team_views.next_assignment, name="next_assignment"),
+    path(
+        "projects/<slug:slug>/queue/bulk/", claim_browser_views.queue_bulk, name="review_queue_bulk"
+    ),
+    path("projects/<slug:slug>/assign/", assignment_views.project_assign, name="project_assign"),
+    path("assignments/next/", assignment_views.next_assignment, name="next_assignment"),
     path(
         "projects/<slug:slug>/invitations/",
-        team_views.project_invitations,
+        invitation_views.project_invitations,
         name="project_invitations",
     ),
     path(
         "projects/<slug:slug>/invitations/<id:pk>/revoke/",
-        team_views.invitation_revoke,
+        invitation_views.invitation_revoke,
         name="project_invitation_revoke",
     ),
-    path("invite/<str:key>/", team_views.invitation_accept, name="invitation_accept"),
-    path("projects/<slug:slug>/claims/", team_views.claim_browser, name="claim_browser"),
+    path("invite/<str:key>/", invitation_views.invitation_accept, name="invitation_accept"),
+    path("projects/<slug:slug>/claims/", claim_browser_views.claim_browser, name="claim_browser"),
     path("projects/<slug:slug>/history/", team_views.project_history, name="project_history"),
     path("projects/<slug:slug>/members/", team_views.project_members, name="project_members"),
     path(

@@ -180,7 +180,7 @@ BROWSER_QUERIES = 10
 
 
 def test_pagination(project, article, reviewer, researcher, settings):
-    from annotations.views import team
+    from annotations.views import claim_browser as team
 
     old = team.CLAIMS_PER_PAGE
     team.CLAIMS_PER_PAGE = 2

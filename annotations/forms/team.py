@@ -1,6 +1,7 @@
-"""Forms of the team pages (`views/team.py`): the export choice, project settings, members and
-rating-scale versions. They check shape only; the services and `exports.pipeline` decide the
-rest and their errors are shown beside the field they name."""
+"""Forms of the team pages (`views/team.py`, `exports_page.py`, `invitations.py`): the export
+choice, project settings, members and rating-scale versions. They check shape only; the
+services and `exports.pipeline` decide the rest and their errors are shown beside the field
+they name."""
 
 from __future__ import annotations
 
