@@ -47,6 +47,7 @@ demo: install
 	@echo ""
 	@echo "  factcheck is running on http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password: demo): alice, bob (reviewers), erin (editor), rita (researcher), admin (superuser)"
+	@echo "  Projects: Demo desk (shared claims) and Blind desk (independent spans: erin curates alice's and bob's layers)"
 	@echo "  A background worker (manage.py db_worker) runs beside the server for export files and imports."
 	@echo ""
 	@$(PY) manage.py db_worker --no-startup-delay & worker=$$!; \

@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from annotations import curation
 from annotations.models import Article, Claim, Membership, Project, User, Verdict
 
 pytestmark = pytest.mark.django_db
@@ -179,6 +180,17 @@ def test_loaddemo_twice_is_idempotent(settings):
     texts = "".join(Article.objects.values_list("text", flat=True))
     assert "🚋" in texts and "日本" in texts and "é" in texts
     assert Claim.objects.filter(verdicts__isnull=True).exists()
+    # The blind desk: independent spans, two finished layers waiting for curation.
+    blind = Project.objects.get(slug="demo-blind")
+    assert blind.independent_spans
+    layers = Claim.objects.filter(article__project=blind)
+    assert set(layers.values_list("layer", flat=True)) == {"reviewer"}
+    assert set(layers.values_list("created_by__username", flat=True)) == {"alice", "bob"}
+    groups = curation.group_spans(
+        curation.SpanRow(pk=pk, start=start, end=end, quote="", owner_id=owner)
+        for pk, start, end, owner in layers.values_list("pk", "start", "end", "created_by_id")
+    )
+    assert {g.agreement for g in groups} == {"identical", "overlapping", "single"}
 
 
 def test_loaddemo_refuses_without_debug(settings):

@@ -17,6 +17,14 @@ from annotations.importers import parse_datetime
 from annotations.models import Membership, Project, User
 from annotations.workflow import Role
 
+# A second project where each reviewer marks claims blind and an editor curates them.
+BLIND = {
+    "slug": "demo-blind",
+    "name": "Blind desk",
+    "description": "Independent span annotation: reviewers mark claims unseen by each other, "
+    "an editor curates their layers.",
+    "independent_spans": True,
+}
 PASSWORD = "demo"  # noqa: S105 - demo accounts, refused in production without --force
 USERS = [
     ("alice", Role.REVIEWER, "Alice", "Reviewer"),
@@ -187,10 +195,20 @@ class Command(BaseCommand):
             project, created = self._project(users)
             if created:
                 self._content(project, users)
+            blind, blind_created = self._project(users, **BLIND)
+            if blind_created:
+                self._blind_content(blind, users)
         if created:
             self.stdout.write(self.style.SUCCESS("Demo project 'demo' loaded."))
         else:
             self.stdout.write("Demo project 'demo' already has articles; users and roles checked.")
+        if blind_created:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo project '{BLIND['slug']}' loaded: independent span annotation, alice's "
+                    "and bob's layers finished and waiting for erin's curation."
+                )
+            )
         self.stdout.write(
             "Logins (password 'demo'): alice, bob (reviewers), erin (editor), rita (researcher), "
             "admin (superuser)."
@@ -215,17 +233,29 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _project(self, users: dict[str, User]) -> tuple[Project, bool]:
-        project = Project.objects.filter(slug="demo").first()
+    def _project(
+        self,
+        users: dict[str, User],
+        *,
+        slug: str = "demo",
+        name: str = "Demo desk",
+        description: str = "A demo workspace with three articles written for factcheck.",
+        independent_spans: bool = False,
+    ) -> tuple[Project, bool]:
+        project = Project.objects.filter(slug=slug).first()
         if project is None:
             project = services.create_project(
                 creator=users["admin"],
-                slug="demo",
-                name="Demo desk",
+                slug=slug,
+                name=name,
                 organisation_name="Demo Fact Desk",
                 organisation_url="https://factdesk.example.org/",
-                description="A demo workspace with three articles written for factcheck.",
+                description=description,
             )
+            if independent_spans:
+                project = services.update_project(
+                    project=project, actor=users["admin"], independent_spans=True
+                )
         for username, role, _first, _last in USERS:
             membership = Membership.objects.filter(project=project, user=users[username]).first()
             if membership is None or membership.role != role:
@@ -303,3 +333,36 @@ class Command(BaseCommand):
                 )
                 services.submit_verdict(verdict_id=correction.pk, user=users["alice"])
                 services.approve_verdict(verdict_id=correction.pk, editor=erin)
+
+    def _blind_content(self, project: Project, users: dict[str, User]) -> None:
+        """One article that alice and bob marked blind, each in their own layer (one span the
+        same, one overlapping, one only alice's), both finished: ready for erin to curate."""
+        data = ARTICLES[0]
+        article = services.import_article(
+            project=project,
+            creator=users["admin"],
+            title=data["title"],
+            text_body=data["text"],
+            url=data["url"],
+            publisher=data["publisher"],
+            author=data["author"],
+            published_at=parse_datetime(data["published_at"]),
+            language=data["language"],
+        )
+        spans = []
+        for article_index, quote, _statement, _claimant in CLAIMS:
+            at = article.text.find(quote) if article_index == 0 else -1
+            if at >= 0:
+                spans.append((at, at + len(quote)))
+        for number, (start, end) in enumerate(spans[:3]):
+            services.mark_claim(article_id=article.pk, user=users["alice"], start=start, end=end)
+            if number == 0:  # the same span
+                services.mark_claim(article_id=article.pk, user=users["bob"], start=start, end=end)
+            elif number == 1:  # an overlapping one: bob stops at an earlier word
+                cut = article.text.rfind(" ", start + 1, (start + end) // 2 + 1)
+                if cut > start:
+                    services.mark_claim(
+                        article_id=article.pk, user=users["bob"], start=start, end=cut
+                    )
+        for name in ("alice", "bob"):
+            services.finish_article(article_id=article.pk, user=users[name])
