@@ -626,3 +626,54 @@ def test_an_orphaned_span_is_rejected_not_accepted_and_then_the_project_can_shar
     services.update_project(project=project, actor=editor, independent_spans=False)
     project.refresh_from_db()
     assert project.independent_spans is False
+
+
+# --- Cost: the page stays bounded whatever the reviewers marked ------------------------------
+
+
+def test_a_huge_chain_of_overlapping_spans_is_paged_and_excerpted(client, project, editor):
+    """Six reviewers × 400 spans chained across a 500,000-character text form one group: the
+    page lists at most SPANS_PER_PAGE spans (the rest on later pages) and shows wide groups as
+    excerpts, instead of the whole text once per reviewer and 2,400 sets of forms (9 MB of HTML
+    in 3 s before). `within` guards against a return to that, as the adversarial tests do."""
+    from annotations.models import LayerCompletion
+    from annotations.views.curation import SPANS_PER_PAGE
+    from tests.test_adversarial import within
+
+    independent(project)
+    text = ("Word " * 100_000)[:499_990] + "end."
+    article = make_article(project=project, creator=editor, text=text)
+    rows, step = [], len(text) // 400
+    for i in range(6):
+        user = UserFactory(username=f"chain{i}")
+        services.add_member(project=project, user=user, role="reviewer")
+        for k in range(400):
+            start, end = k * step, min(len(text), k * step + step + 10)
+            rows.append(
+                Claim(
+                    article=article,
+                    start=start,
+                    end=end,
+                    quote=text[start:end],
+                    layer="reviewer",
+                    created_by=user,
+                )
+            )
+        LayerCompletion.objects.create(article=article, user=user)
+    Claim.objects.bulk_create(rows)
+    client.force_login(editor)
+    url = f"/projects/{project.slug}/articles/{article.pk}/curate/"
+    first = within(client.get, url)
+    body = first.content.decode()
+    assert first.status_code == 200
+    assert body.count('value="accept"') == SPANS_PER_PAGE
+    assert "Group 1 (part 1 of 24)" in body and "Page 1 of 24" in body
+    assert len(first.content) < 1_500_000  # the article once (~0.5 MB) plus one page of forms
+    last = within(client.get, url + "?page=24")
+    assert "Group 1 (part 24 of 24)" in last.content.decode()
+    assert within(client.get, url + "?page=999").status_code == 200  # clamped to the last page
+    # Acting from a later page comes back to that page.
+    claim = Claim.objects.filter(article=article).order_by("start", "end", "pk")[150]
+    response = client.post(url + "?page=2", {"action": "reject", "claim": claim.pk})
+    assert response.status_code == 302 and response["Location"].endswith("?page=2")
+    assert Claim.objects.get(pk=claim.pk).curation == "rejected"

@@ -78,20 +78,82 @@ def _article_html(text: str, clusters: list) -> str:
     return mark_safe("".join(parts))  # every part went through format_html  # noqa: S308
 
 
-def _owner_rows(text: str, cluster, owners: list) -> list[OwnerRow]:
-    """One row per reviewer with a layer on the article, in the same order under every cluster."""
+# A page lists at most this many reviewer spans (with their forms): the page's size and time
+# stay bounded whatever the reviewers marked. A group with more spans continues on the next page.
+SPANS_PER_PAGE = 100
+# A group wider than this shows each reviewer's spans as excerpts (their first and last
+# EXCERPT_EDGE characters) instead of the group's whole text once per reviewer.
+WIDE_GROUP = 2_000
+EXCERPT_EDGE = 150
+
+
+def _excerpt_html(text: str, spans: list) -> str:
+    """Return each span's text marked, cut in the middle when long, joined by “ … ”."""
+    parts = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if span.end - span.start <= 2 * EXCERPT_EDGE:
+            parts.append(format_html("<mark>{}</mark>", text[span.start : span.end]))
+        else:
+            parts.append(
+                format_html(
+                    "<mark>{}</mark> […] <mark>{}</mark>",
+                    text[span.start : span.start + EXCERPT_EDGE],
+                    text[span.end - EXCERPT_EDGE : span.end],
+                )
+            )
+    return mark_safe(" … ".join(parts))  # every part went through format_html  # noqa: S308
+
+
+def _owner_rows(text: str, cluster, spans: list, owners: list) -> list[OwnerRow]:
+    """One row per reviewer with a layer on the article, in the same order under every cluster,
+    with their spans among `spans` (the cluster's, or the part of it on this page)."""
+    wide = cluster.end - cluster.start > WIDE_GROUP
     rows = []
     for person in owners:
-        spans = [s for s in cluster.spans if s.owner_id == person.user_id]
+        mine = [s for s in spans if s.owner_id == person.user_id]
+        if not mine:
+            html = ""
+        elif wide:
+            html = _excerpt_html(text, mine)
+        else:
+            html = _segment_html(text, cluster.start, cluster.end, mine)
         rows.append(
-            OwnerRow(
-                owner=person.pseudonym,
-                username=person.username,
-                html=_segment_html(text, cluster.start, cluster.end, spans) if spans else "",
-                spans=spans,
-            )
+            OwnerRow(owner=person.pseudonym, username=person.username, html=html, spans=mine)
         )
     return rows
+
+
+@dataclass
+class GroupPart:
+    """A cluster, or the part of a big one, as one page shows it."""
+
+    index: int
+    cluster: object
+    spans: list
+    part: int
+    parts: int
+
+    @property
+    def pending(self) -> list:
+        return [s for s in self.spans if s.pending]
+
+
+def _pages(clusters: list) -> list[list[GroupPart]]:
+    """Split the clusters into pages of at most SPANS_PER_PAGE spans, in text order."""
+    pages: list[list[GroupPart]] = [[]]
+    room = SPANS_PER_PAGE
+    for index, cluster in enumerate(clusters, 1):
+        chunks = [
+            cluster.spans[i : i + SPANS_PER_PAGE]
+            for i in range(0, len(cluster.spans), SPANS_PER_PAGE)
+        ] or [[]]
+        for number, chunk in enumerate(chunks, 1):
+            if len(chunk) > room and pages[-1]:
+                pages.append([])
+                room = SPANS_PER_PAGE
+            pages[-1].append(GroupPart(index, cluster, chunk, number, len(chunks)))
+            room -= len(chunk)
+    return pages
 
 
 def _page_url(article) -> str:
@@ -115,23 +177,35 @@ def article_curate(request, slug, pk):
     article = data.article
     if article.project.slug != slug:
         raise Http404("No such article in this project.")
+    pages = _pages(data.clusters)
+    number = min(max(id_or_none(request.GET.get("page", "1")) or 1, 1), len(pages))
+    here = _page_url(article) + (f"?page={number}" if number > 1 else "")
     if request.method == "POST":
         _act(request)
-        return redirect(_page_url(article))
+        return redirect(here)
     clusters = [
         {
-            "index": index,
-            "cluster": cluster,
-            "rows": _owner_rows(article.text, cluster, data.owners),
-            "mergeable": len(cluster.pending) >= 2,
+            "index": group.index,
+            "cluster": group.cluster,
+            "part": group.part,
+            "parts": group.parts,
+            "pending": group.pending,
+            "rows": _owner_rows(article.text, group.cluster, group.spans, data.owners),
+            "mergeable": len(group.pending) >= 2,
         }
-        for index, cluster in enumerate(data.clusters, 1)
+        for group in pages[number - 1]
     ]
     context = {
         "article": article,
         "project": article.project,
         "data": data,
         "clusters": clusters,
+        "page": {
+            "number": number,
+            "count": len(pages),
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < len(pages) else None,
+        },
         "article_html": _article_html(article.text, data.clusters),
         "owners": data.owners,
     }
