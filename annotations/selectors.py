@@ -534,10 +534,16 @@ def annotation_page_data(*, article_id, user) -> dict:
     if not user.is_superuser:
         permissions.remember_roles(user, project.pk, {article.my_role} - {None})
     sentences = _page_sentences(article.pk, article.text_sha256)
+    # The page works on the curated layer and the viewer's own; others' layers are on the
+    # curation page (editors) and, once finished, in the page's "Finished layers" list, so an
+    # editor's page does not grow with every reviewer's claims.
+    shown = layers_visible(user, project)
+    if project.independent_spans:
+        shown &= Q(layer=Layer.CURATED) | Q(created_by=user.pk)
     claims = [
         ClaimRow(pk, start, end, head, length, anchor)
         for pk, start, end, head, length, anchor in Claim.objects.filter(article_id=article.pk)
-        .filter(layers_visible(user, project))
+        .filter(shown)
         .order_by("start", "end", "pk")
         .annotate(head=Substr("quote", 1, QUOTE_HEAD + 1), length=Length("quote"))
         .values_list("pk", "start", "end", "head", "length", "anchor")
@@ -546,8 +552,7 @@ def annotation_page_data(*, article_id, user) -> dict:
     seen: dict[int, set[str]] = {}
     approved: dict[int, RatingRow] = {}
     for claim_id, status, slug, name in (
-        Verdict.objects.filter(claim__article_id=article.pk)
-        .filter(layers_visible(user, project, "claim__"))
+        Verdict.objects.filter(claim__article_id=article.pk, claim__layer=Layer.CURATED)
         .filter(readable_verdicts(user, project))
         .exclude(status=Status.WITHDRAWN)
         .values_list("claim_id", "status", "rating__slug", "rating__name")

@@ -411,3 +411,19 @@ def test_researcher_export_leaves_unfinished_layers_out(layered, reviewer, resea
     response = client.get(url)
     assert response.status_code == 200
     _assert_no_secrets({url: (response.status_code, _body(response))}, "the researcher")
+
+
+def test_the_annotation_page_lists_the_curated_layer_and_ones_own(layered, reviewer, editor):
+    """An editor may read every layer, but their annotation page lists only the curated claims
+    and their own (the reviewers' layers are on the curation page), so it does not grow with
+    every reviewer's claims; a reviewer's claim still opens in the panel by its link."""
+    _mark_as_a(layered, reviewer)
+    client = Client()
+    client.force_login(editor)
+    url = f"/articles/{layered['article'].pk}/"
+    page = client.get(url).content.decode()
+    assert f'data-claim="{layered["curated"].pk}"' in page
+    assert f'data-claim="{A_CLAIM_ID}"' not in page
+    assert f'data-claim="{layered["b_claim"].pk}"' not in page
+    panel = client.get(f"{url}?claim={A_CLAIM_ID}").content.decode()
+    assert A_STATEMENT in panel

@@ -216,10 +216,16 @@ def render_annotate(request, pk: int, *, claim_id=None, forms=None, status: int 
         "layer": layer,
     }
     selected = (
-        selectors.panel_claim(article_id=article.pk, claim_id=row.pk, user=user, project=project)
-        if row is not None
+        selectors.panel_claim(article_id=article.pk, claim_id=claim_id, user=user, project=project)
+        if claim_id is not None
         else None
     )
+    if selected is not None and row is None:
+        # A claim the page does not list but the viewer may read: another reviewer's finished
+        # layer (linked from "Finished layers"). Reviewer-layer claims carry no verdicts.
+        row = selectors.ClaimRow(
+            selected.pk, selected.start, selected.end, "", len(selected.quote), selected.anchor
+        )
     if selected is not None:
         selected.article = article  # loaded already, with its project
         labels = list(RatingLabel.objects.filter(scale_id=project.rating_scale_id))
