@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotations import services, tasks
-from annotations.exceptions import BadSpan, Conflict, NotPermitted, ValidationFailed
+from annotations.exceptions import BadSpan, Conflict, NotPermitted, NotVisible, ValidationFailed
 from annotations.models import Anchor, Article, ArticleVersion, Claim, Event
 from annotations.workflow import Status
 from tests.factories import make_article, make_claim, make_verdict
@@ -315,3 +315,49 @@ def test_a_new_version_of_an_article_with_dismissed_sentences_starts_clean(artic
     assert not SentenceDismissal.objects.filter(sentence__article=article).exists()
     event = Event.objects.get(action="new_version", target_id=article.pk)
     assert event.changes["dismissals_dropped"] == 1
+
+
+def test_two_reviewers_layers_keep_their_same_span_through_a_new_version(
+    project, reviewer, reviewer2, editor
+):
+    """With independent spans two reviewers may hold the same span; a new version moves both
+    (only two claims of one layer finding the same span are orphaned for a person to decide)."""
+    services.update_project(project=project, actor=editor, independent_spans=True)
+    article = make_article(project=project, creator=editor, text=TEXT)
+    mine = services.mark_claim(article_id=article.pk, user=reviewer, quote="double the bus budget")
+    theirs = services.mark_claim(
+        article_id=article.pk, user=reviewer2, quote="double the bus budget"
+    )
+    services.add_article_version(article_id=article.pk, user=editor, text_body=EDITED)
+    for claim in (mine, theirs):
+        claim.refresh_from_db()
+        assert claim.anchor == "exact"
+        assert EDITED[claim.start : claim.end] == "double the bus budget"
+
+
+def test_another_reviewers_hidden_orphan_is_not_theirs_to_reattach(
+    project, reviewer, reviewer2, editor
+):
+    """Re-attaching applies the layer rule: B cannot find A's hidden claim (404, as for an
+    unknown id), and A re-attaches it in A's own layer even where B holds the same span."""
+    services.update_project(project=project, actor=editor, independent_spans=True)
+    article = make_article(project=project, creator=editor, text=TEXT)
+    mine = services.mark_claim(
+        article_id=article.pk, user=reviewer, quote="The first new lines open"
+    )
+    services.add_article_version(article_id=article.pk, user=editor, text_body=EDITED)
+    mine.refresh_from_db()
+    assert mine.anchor == "orphaned"
+    services.mark_claim(article_id=article.pk, user=reviewer2, quote="The plan was shelved.")
+    with pytest.raises(NotVisible):
+        services.reattach_claim(claim_id=mine.pk, user=reviewer2, quote="The plan was shelved.")
+    claim = services.reattach_claim(claim_id=mine.pk, user=reviewer, quote="The plan was shelved.")
+    assert claim.anchor == "exact" and claim.quote == "The plan was shelved."
+
+
+def test_another_projects_article_or_verdict_is_a_404_not_a_403(claimed, outsider):
+    article, _, verdicts = claimed
+    with pytest.raises(NotVisible):
+        services.add_article_version(article_id=article.pk, user=outsider, text_body=EDITED)
+    with pytest.raises(NotVisible):
+        services.clear_article_changed(verdict_id=verdicts["approved"].pk, editor=outsider)

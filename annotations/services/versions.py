@@ -23,6 +23,7 @@ from ..models import (
     Article,
     ArticleVersion,
     Claim,
+    Layer,
     Sentence,
     SentenceDismissal,
     User,
@@ -30,7 +31,8 @@ from ..models import (
 )
 from ..workflow import Role, Status
 from .articles import Provenance, canonical_article_text, store_sentences
-from .common import record_event
+from .common import record_event, visible_or_raise
+from .layers import check_layer_writable
 
 # Verdicts that keep a flag when their quote changes: all but those already replaced.
 FLAGGED_STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.APPROVED]
@@ -65,9 +67,13 @@ def add_article_version(
     read (else Conflict: someone else added a version meanwhile; try again). Raises Conflict if
     the text did not change. `on_stored` runs inside that transaction (as in `import_article`).
     """
-    article = Article.objects.select_related("project").filter(pk=article_id).first()
-    if article is None:
-        raise NotVisible(f"No article with id {article_id}.")
+    articles = Article.objects.select_related("project")
+    if user is None:  # a background job acting for the system
+        article = articles.filter(pk=article_id).first()
+        if article is None:
+            raise NotVisible(f"No article with id {article_id}.")
+    else:  # another project's article looks exactly like an unknown one (404)
+        article = visible_or_raise(articles, article_id, user, "article")
     if user is not None and not permissions.can_annotate(user, article.project):
         raise NotPermitted("Only reviewers, editors and admins can add a version of an article.")
     canonical = canonical_article_text(text_body=text_body, html=html)
@@ -169,14 +175,18 @@ def _store_version(
     Sentence.objects.filter(article=locked).delete()
     store_sentences(locked, sentences)
     outcomes: dict[str, list[int]] = {"exact": [], "fuzzy": [], "orphaned": []}
-    used: set[tuple[int, int]] = set()
+    # Two claims of one layer may not find the same span (a person decides); with independent
+    # spans two reviewers' layers may each hold it, as when they marked it.
+    used: set[tuple] = set()
     changed_quote: list[int] = []
     by_id = {c.pk: c for c in Claim.objects.filter(pk__in=[c["id"] for c in claims])}
     for row, result in zip(claims, results, strict=True):
         claim = by_id[row["id"]]
         old = {"start": row["start"], "end": row["end"], "quote": row["quote"][:1000]}
         outcome = result.outcome
-        if result.found and (result.start, result.end) in used:
+        owner = claim.created_by_id if claim.layer == Layer.REVIEWER else None
+        key = (claim.layer, owner, result.start, result.end)
+        if result.found and key in used:
             outcome = reanchor.ORPHANED  # two claims found the same span: a person decides
         if outcome == reanchor.ORPHANED:
             claim.anchor = Anchor.ORPHANED
@@ -184,7 +194,7 @@ def _store_version(
             changed_quote.append(claim.pk)
             changes = {"outcome": "orphaned", "version": new_version, "old": old}
         else:
-            used.add((result.start, result.end))
+            used.add(key)
             quote = canonical[result.start : result.end]
             before, after = text.context_around(canonical, result.start, result.end)
             claim.start, claim.end, claim.quote = result.start, result.end, quote
@@ -258,11 +268,13 @@ def reattach_claim(
 
     Its verdicts stay flagged "article changed" until an editor clears the flag.
     """
-    claim = Claim.objects.select_related("article__project").filter(pk=claim_id).first()
-    if claim is None:
-        raise NotVisible(f"No claim with id {claim_id}.")
+    # Visibility first: another project's claim, or another reviewer's hidden layer, is a 404.
+    claim = visible_or_raise(
+        Claim.objects.select_related("article__project"), claim_id, user, "claim"
+    )
     if not permissions.can_annotate(user, claim.article.project):
         raise NotPermitted("Only reviewers, editors and admins can re-attach claims.")
+    check_layer_writable(claim, user)
     if claim.anchor == Anchor.EXACT and claim.text_version == claim.article.version:
         raise ValidationFailed("This claim is anchored already.", field="quote")
     body = claim.article.text
@@ -284,8 +296,11 @@ def reattach_claim(
         article = Article.objects.get(pk=locked.article_id)
         if article.text != body:
             raise Conflict("The article changed meanwhile; select the text again.")
+        same_layer = Claim.objects.filter(article_id=article.pk, layer=locked.layer)
+        if locked.layer == Layer.REVIEWER:
+            same_layer = same_layer.filter(created_by_id=locked.created_by_id)
         if (
-            Claim.objects.filter(article_id=article.pk, start=start, end=end)
+            same_layer.filter(start=start, end=end)
             .exclude(anchor=Anchor.ORPHANED)
             .exclude(pk=locked.pk)
             .exists()
@@ -325,13 +340,14 @@ def clear_article_changed(*, verdict_id: int, editor: User, note: str = "") -> V
     """
     with transaction.atomic():
         verdict = (
-            Verdict.objects.select_for_update(of=("self",))
+            Verdict.objects.visible_to(editor)
+            .select_for_update(of=("self",))
             .select_related("claim__article")
             .filter(pk=verdict_id)
             .first()
         )
         if verdict is None:
-            raise NotVisible(f"No verdict with id {verdict_id}.")
+            raise NotVisible(f"No verdict with id {verdict_id} in your projects.")
         project_id = verdict.claim.article.project_id
         if not permissions.roles_in(editor, project_id) & {Role.EDITOR, Role.ADMIN}:
             raise NotPermitted("Only editors clear the “article changed” flag.")
