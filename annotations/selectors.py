@@ -826,6 +826,10 @@ def is_finished(assignment) -> bool:
     return assignment.n_claims > 0 and assignment.n_done >= assignment.n_claims
 
 
+#: The annotation page lists this many claims of each finished layer (the rest: curation page).
+FINISHED_LAYER_ROWS = 50
+
+
 def layer_state(
     *, article_id, user, article: Article | None = None, with_claims: bool = False
 ) -> dict:
@@ -890,7 +894,14 @@ def layer_state(
                 "annotator": done.user.username,
                 "finished_at": done.finished_at,
                 "claims": counts.get(done.user_id, 0),
-                **({"claim_rows": by_owner.get(done.user_id, [])} if with_claims else {}),
+                **(
+                    {
+                        "claim_rows": by_owner.get(done.user_id, [])[:FINISHED_LAYER_ROWS],
+                        "more_claims": max(0, counts.get(done.user_id, 0) - FINISHED_LAYER_ROWS),
+                    }
+                    if with_claims
+                    else {}
+                ),
             }
             for done in completions
             if done.user_id != user.pk

@@ -427,3 +427,21 @@ def test_the_annotation_page_lists_the_curated_layer_and_ones_own(layered, revie
     assert f'data-claim="{layered["b_claim"].pk}"' not in page
     panel = client.get(f"{url}?claim={A_CLAIM_ID}").content.decode()
     assert A_STATEMENT in panel
+
+
+def test_a_finished_layer_lists_at_most_fifty_claims_on_the_page(layered, reviewer, reviewer2):
+    from annotations.selectors import FINISHED_LAYER_ROWS
+
+    article = layered["article"]
+    letters = [i for i, ch in enumerate(article.text) if ch.isalpha()]
+    for start in letters[: FINISHED_LAYER_ROWS + 5]:
+        services.mark_claim(article_id=article.pk, user=reviewer, start=start, end=start + 1)
+    services.finish_article(article_id=article.pk, user=reviewer)
+    services.finish_article(article_id=article.pk, user=reviewer2)
+    state = selectors.layer_state(article_id=article.pk, user=reviewer2, with_claims=True)
+    (a_layer,) = [d for d in state["finished_layers"] if d["annotator"] == reviewer.username]
+    assert len(a_layer["claim_rows"]) == FINISHED_LAYER_ROWS
+    assert a_layer["more_claims"] == a_layer["claims"] - FINISHED_LAYER_ROWS > 0
+    client = Client()
+    client.force_login(reviewer2)
+    assert "more (all of them" in client.get(f"/articles/{article.pk}/").content.decode()
