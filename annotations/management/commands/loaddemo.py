@@ -178,6 +178,21 @@ VERDICTS = {
 }
 
 
+def _import(project: Project, creator: User, data: dict):
+    """Import one of the demo articles into `project`."""
+    return services.import_article(
+        project=project,
+        creator=creator,
+        title=data["title"],
+        text_body=data["text"],
+        url=data["url"],
+        publisher=data["publisher"],
+        author=data["author"],
+        published_at=parse_datetime(data["published_at"]),
+        language=data["language"],
+    )
+
+
 class Command(BaseCommand):
     help = "Load the demo project (slug 'demo') with users alice, bob, erin, rita and admin (password 'demo')."
 
@@ -266,20 +281,7 @@ class Command(BaseCommand):
 
     def _content(self, project: Project, users: dict[str, User]) -> None:
         admin, erin = users["admin"], users["erin"]
-        articles = [
-            services.import_article(
-                project=project,
-                creator=admin,
-                title=data["title"],
-                text_body=data["text"],
-                url=data["url"],
-                publisher=data["publisher"],
-                author=data["author"],
-                published_at=parse_datetime(data["published_at"]),
-                language=data["language"],
-            )
-            for data in ARTICLES
-        ]
+        articles = [_import(project, admin, data) for data in ARTICLES]
         for index, (article_index, quote, statement, claimant) in enumerate(CLAIMS):
             reviewer = users["alice" if index % 2 == 0 else "bob"]
             claim = services.mark_claim(
@@ -337,18 +339,7 @@ class Command(BaseCommand):
     def _blind_content(self, project: Project, users: dict[str, User]) -> None:
         """One article that alice and bob marked blind, each in their own layer (one span the
         same, one overlapping, one only alice's), both finished: ready for erin to curate."""
-        data = ARTICLES[0]
-        article = services.import_article(
-            project=project,
-            creator=users["admin"],
-            title=data["title"],
-            text_body=data["text"],
-            url=data["url"],
-            publisher=data["publisher"],
-            author=data["author"],
-            published_at=parse_datetime(data["published_at"]),
-            language=data["language"],
-        )
+        article = _import(project, users["admin"], ARTICLES[0])
         spans = []
         for article_index, quote, _statement, _claimant in CLAIMS:
             at = article.text.find(quote) if article_index == 0 else -1
