@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from . import permissions
@@ -164,6 +164,39 @@ def check_curator(user: User, article: Article) -> None:
         )
 
 
+def span_rows(claims: QuerySet[Claim]) -> list[SpanRow]:
+    """Return `claims` as SpanRows in text order, in one query: a quote head, the owner's
+    pseudonym in the project, and whether a verdict in review or published freezes the claim."""
+    pseudonym = Membership.objects.filter(
+        project_id=OuterRef("article__project_id"), user=OuterRef("created_by")
+    ).values("pseudonym")[:1]
+    rows = (
+        claims.annotate(
+            head=Substr("quote", 1, QUOTE_HEAD),
+            owner=Subquery(pseudonym),
+            frozen=Exists(Verdict.objects.filter(claim=OuterRef("pk"), status__in=FREEZES_CLAIM)),
+        )
+        .order_by("start", "end", "pk")
+        .values_list(
+            "pk",
+            "start",
+            "end",
+            "head",
+            "created_by_id",
+            "owner",
+            "created_by__username",
+            "layer",
+            "curation",
+            "curated_claim_id",
+            "frozen",
+        )
+    )
+    return [
+        SpanRow(pk, start, end, head, owner_id, owner or "", username, layer, cur, curated, frozen)
+        for pk, start, end, head, owner_id, owner, username, layer, cur, curated, frozen in rows
+    ]
+
+
 def curation_data(*, article_id, user: User) -> CurationData:
     """Return one article's reviewer layers grouped into clusters, its curated layer, and who
     finished their layer and who has not.
@@ -193,39 +226,10 @@ def curation_data(*, article_id, user: User) -> CurationData:
     except (Article.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotVisible(f"No article with id {article_id} in your projects.") from None
     check_curator(user, article)
-    pseudonym = Membership.objects.filter(
-        project_id=article.project_id, user=OuterRef("created_by")
-    ).values("pseudonym")[:1]
-    rows = (
-        Claim.objects.filter(article_id=article.pk)
-        .exclude(anchor="orphaned")
-        .annotate(
-            head=Substr("quote", 1, QUOTE_HEAD),
-            owner=Subquery(pseudonym),
-            frozen=Exists(Verdict.objects.filter(claim=OuterRef("pk"), status__in=FREEZES_CLAIM)),
-        )
-        .order_by("start", "end", "pk")
-        .values_list(
-            "pk",
-            "start",
-            "end",
-            "head",
-            "created_by_id",
-            "owner",
-            "created_by__username",
-            "layer",
-            "curation",
-            "curated_claim_id",
-            "frozen",
-        )
-    )
     reviewer_spans: list[SpanRow] = []
     curated: list[SpanRow] = []
-    for pk, start, end, head, owner_id, owner, username, layer, cur, curated_id, frozen in rows:
-        row = SpanRow(
-            pk, start, end, head, owner_id, owner or "", username, layer, cur, curated_id, frozen
-        )
-        (reviewer_spans if layer == Layer.REVIEWER else curated).append(row)
+    for row in span_rows(Claim.objects.filter(article_id=article.pk).exclude(anchor="orphaned")):
+        (reviewer_spans if row.layer == Layer.REVIEWER else curated).append(row)
     finished_at = dict(
         LayerCompletion.objects.filter(article_id=article.pk).values_list("user_id", "finished_at")
     )

@@ -677,3 +677,20 @@ def test_a_huge_chain_of_overlapping_spans_is_paged_and_excerpted(client, projec
     response = client.post(url + "?page=2", {"action": "reject", "claim": claim.pk})
     assert response.status_code == 302 and response["Location"].endswith("?page=2")
     assert Claim.objects.get(pk=claim.pk).curation == "rejected"
+
+
+def test_a_rejection_note_over_the_limit_is_refused_in_both_interfaces(client, layers, editor):
+    """The note's limit is the service's: the page gets the message, the API a 400, nothing is
+    cut silently."""
+    from annotations import limits
+
+    claim = layers["a_alone"]
+    with pytest.raises(ValidationFailed, match=f"at most {limits.NOTE}"):
+        services.reject_span(claim_id=claim.pk, user=editor, note="n" * (limits.NOTE + 1))
+    client.force_login(editor)
+    url = f"/projects/{claim.article.project.slug}/articles/{claim.article_id}/curate/"
+    page = client.post(
+        url, {"action": "reject", "claim": claim.pk, "note": "n" * 6000}, follow=True
+    )
+    assert f"at most {limits.NOTE}" in page.content.decode()
+    assert Claim.objects.get(pk=claim.pk).curation == ""

@@ -19,9 +19,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import curation, services
-from ..models import Claim, Curation, Layer, Membership
-from ..workflow import FREEZES_CLAIM
+from .. import curation, limits, services
+from ..models import Claim, Curation, Layer
 from .views import ERRORS, WRITE_ERRORS, validated
 
 OFFSET = {"min_value": 0, "max_value": 2**31 - 1, "required": False}
@@ -88,7 +87,10 @@ class AcceptInputSerializer(serializers.Serializer):
     start = serializers.IntegerField(**OFFSET, help_text="Adjusted start (code points).")
     end = serializers.IntegerField(**OFFSET, help_text="Adjusted end (code points).")
     statement = serializers.CharField(
-        required=False, allow_blank=True, max_length=2000, help_text="The curated statement."
+        required=False,
+        allow_blank=True,
+        max_length=limits.STATEMENT,
+        help_text="The curated statement.",
     )
 
 
@@ -102,7 +104,7 @@ class MergeInputSerializer(serializers.Serializer):
 
 class RejectInputSerializer(serializers.Serializer):
     claim = serializers.IntegerField(**CLAIM_ID)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=limits.NOTE)
 
 
 class ResetInputSerializer(serializers.Serializer):
@@ -137,49 +139,15 @@ class ArticleCurationApi(APIView):
         return Response(CurationSerializer(_curation_body(data)).data)
 
 
-def _spans(claim_ids: list[int], project_id: int) -> list[curation.SpanRow]:
-    pseudonyms = dict(
-        Membership.objects.filter(project_id=project_id).values_list("user_id", "pseudonym")
-    )
-    rows = Claim.objects.filter(pk__in=claim_ids).order_by("start", "end", "pk")
-    return [
-        curation.SpanRow(
-            c.pk,
-            c.start,
-            c.end,
-            c.quote[: curation.QUOTE_HEAD],
-            c.created_by_id,
-            pseudonyms.get(c.created_by_id, ""),
-            "",
-            c.layer,
-            c.curation,
-            c.curated_claim_id,
-        )
-        for c in rows
-    ]
-
-
-def _frozen(claim: Claim) -> bool:
-    return claim.verdicts.filter(status__in=FREEZES_CLAIM).exists()
-
-
 def _outcome(action: str, ids: list[int], curated: Claim | None) -> Response:
-    """Answer with the reviewer claims an action changed and the curated claim."""
-    project_id = Claim.objects.filter(pk=ids[0]).values_list("article__project_id", flat=True)[0]
+    """Answer with the reviewer claims an action changed and the curated claim (two queries)."""
+    rows = curation.span_rows(
+        Claim.objects.filter(pk__in=[*ids, *([curated.pk] if curated else [])])
+    )
     body = {
         "action": action,
-        "claims": _spans(ids, project_id),
-        "curated_claim": (
-            {
-                "pk": curated.pk,
-                "start": curated.start,
-                "end": curated.end,
-                "quote": curated.quote[: curation.QUOTE_HEAD],
-                "frozen": _frozen(curated),
-            }
-            if curated is not None
-            else None
-        ),
+        "claims": [row for row in rows if row.pk in ids],
+        "curated_claim": next((row for row in rows if curated and row.pk == curated.pk), None),
     }
     return Response(CurationOutcomeSerializer(body).data)
 

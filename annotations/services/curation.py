@@ -335,6 +335,8 @@ def reject_span(
 ) -> Claim:
     """Leave a reviewer-layer claim out of the curated layer; return the reviewer claim."""
     article = _article_of([claim_id], user, article_id)
+    if len(note) > limits.NOTE:
+        raise ValidationFailed(f"The note is at most {limits.NOTE} characters.", field="note")
     note = model_plain(Event, "note", note) if note else ""
     with transaction.atomic():
         # An orphaned span can be rejected (it cannot be accepted): otherwise it would wait

@@ -261,9 +261,7 @@ def _act(request) -> None:
                 f"[{curated.start}, {curated.end}): “{curated.quote[:80]}”.",
             )
         elif action == "reject":
-            services.reject_span(
-                claim_id=claim_id, user=user, note=request.POST.get("note", "")[:2000]
-            )
+            services.reject_span(claim_id=claim_id, user=user, note=request.POST.get("note", ""))
             messages.success(request, f"Rejected claim #{claim_id}.")
         else:
             services.reset_curation(claim_id=claim_id, user=user)
