@@ -85,12 +85,12 @@ def test_two_reviewers_mark_blind_and_an_editor_curates(
     # Each presses "I've finished this article" on their annotation page.
     page1.locator("#finish-toggle").click()
     page1.wait_for_function(
-        "document.getElementById('layer-state').textContent.includes('You finished')"
+        "() => document.getElementById('layer-state').textContent.includes('You finished')"
     )
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{b_same.pk}/").status == 404
     page2.locator("#finish-toggle").click()
     page2.wait_for_function(
-        "document.getElementById('layer-state').textContent.includes('You finished')"
+        "() => document.getElementById('layer-state').textContent.includes('You finished')"
     )
     assert page1.request.get(f"{live_server.url}/api/v1/claims/{b_same.pk}/").status == 200
     # Reviewers do not curate.

@@ -55,7 +55,7 @@ def test_finish_button_works_with_the_keyboard(page, live_server, project, revie
     assert page.locator("#finish-toggle").inner_text() == "I'm not finished"
     page.keyboard.press("Space")
     page.wait_for_function(
-        "document.getElementById('layer-state').textContent.includes('open again')"
+        "() => document.getElementById('layer-state').textContent.includes('open again')"
     )
     assert not LayerCompletion.objects.filter(article=article, user=reviewer).exists()
 
